@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every check touchray has, on a fresh Debian/Ubuntu machine with rustup:
+# installs what is missing (cross compilers, qemu-user, rustup targets and
+# components), then formatting, clippy, the tests on x86_64, the tests on
+# aarch64 under qemu, and an armv7 build. CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+need_apt=()
+command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
+command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  step "installing ${need_apt[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+installed_targets=$(rustup target list --installed)
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+  grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
+done
+installed_components=$(rustup component list --installed)
+for component in rustfmt clippy; do
+  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "tests, x86_64"
+cargo test --locked
+
+step "tests, aarch64 under qemu"
+cargo test --locked --target aarch64-unknown-linux-gnu
+
+step "build, armv7"
+cargo build --locked --target armv7-unknown-linux-gnueabihf
+
+step "all checks passed"

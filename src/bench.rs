@@ -1,0 +1,113 @@
+//! `touchray bench`: repeated renders of real scans, per-stage latency
+//! statistics, and the process's peak resident memory. Runs on the board
+//! itself, so the numbers in the README can be checked where they matter.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::pipeline::{render, ScanInfo, Timings};
+use crate::scan::ScanError;
+use crate::tactile::Geometry;
+
+/// Latency of one stage over all runs, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stage {
+    /// Fastest run.
+    pub min: f64,
+    /// Middle run.
+    pub median: f64,
+    /// 95th percentile (nearest rank).
+    pub p95: f64,
+}
+
+impl Stage {
+    /// Statistics of `samples` (milliseconds); all zeros when empty.
+    pub fn of(mut samples: Vec<f64>) -> Stage {
+        if samples.is_empty() {
+            return Stage {
+                min: 0.0,
+                median: 0.0,
+                p95: 0.0,
+            };
+        }
+        samples.sort_by(f64::total_cmp);
+        let rank = |q: f64| {
+            samples[((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1]
+        };
+        Stage {
+            min: samples[0],
+            median: rank(0.5),
+            p95: rank(0.95),
+        }
+    }
+}
+
+/// Per-stage statistics for one scan file.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    /// The file name (no directories).
+    pub file: String,
+    /// What was loaded.
+    pub scan: ScanInfo,
+    /// Number of timed runs.
+    pub runs: usize,
+    /// Read and decode.
+    pub load: Stage,
+    /// Resize and density relief.
+    pub relief: Stage,
+    /// The three representation images.
+    pub representations: Stage,
+    /// Pins.
+    pub frame: Stage,
+    /// The whole scan -> PinFrame path.
+    pub total: Stage,
+}
+
+/// Renders `path` once to warm up, then `runs` timed times.
+pub fn bench(path: &Path, geometry: Geometry, runs: usize) -> Result<BenchResult, ScanError> {
+    let first = render(path, geometry)?;
+    let mut timings: Vec<Timings> = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        timings.push(render(path, geometry)?.timings);
+    }
+    let stage = |pick: fn(&Timings) -> f64| Stage::of(timings.iter().map(pick).collect());
+    Ok(BenchResult {
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        scan: first.scan,
+        runs,
+        load: stage(|t| t.load),
+        relief: stage(|t| t.relief),
+        representations: stage(|t| t.representations),
+        frame: stage(|t| t.frame),
+        total: stage(|t| t.total),
+    })
+}
+
+/// Peak resident set size of this process in KiB (Linux `VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_statistics_use_nearest_rank() {
+        let s = Stage::of((1..=20).map(f64::from).collect());
+        assert_eq!((s.min, s.median, s.p95), (1.0, 10.0, 19.0));
+        assert_eq!(Stage::of(vec![]).median, 0.0);
+    }
+}

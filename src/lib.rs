@@ -1,0 +1,17 @@
+//! touchray: feel a chest radiograph.
+//!
+//! The data flows one way: [`scan`] loads a radiograph into a [`scan::Scan`];
+//! [`tactile`] turns it into a [`tactile::Relief`], the paper's
+//! representations and a [`tactile::PinFrame`]; [`device`] raises the pins.
+//! [`pipeline`] strings the stages together and times them; [`output`] writes
+//! what the command line shows; [`bench`] measures it.
+//!
+//! `scan` and `tactile` are pure: no hardware, no global state, no printing.
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod device;
+pub mod output;
+pub mod pipeline;
+pub mod scan;
+pub mod tactile;

@@ -1,0 +1,192 @@
+//! The `touchray` command line: parse, call the library, print.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use touchray::bench::{bench, peak_rss_kib};
+use touchray::device::preview::terminal_text;
+use touchray::output::{write_outputs, RenderReport};
+use touchray::pipeline::render;
+use touchray::tactile::Geometry;
+
+/// Exit status for input touchray refuses (bad scan, bad flags).
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status for failures writing results.
+const EXIT_OUTPUT: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "touchray",
+    version,
+    about = "Feel a chest radiograph on a pin display"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a scan (DICOM, PNG, JPEG, TIFF, BMP) to a pin frame.
+    Render(RenderArgs),
+    /// Time scan -> pin frame on real scans, stage by stage.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct DisplayArgs {
+    /// Display size in pins, WIDTHxHEIGHT.
+    #[arg(long, default_value = "60x40", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Height states per pin, flat included.
+    #[arg(long, default_value_t = 5)]
+    levels: u8,
+}
+
+impl DisplayArgs {
+    fn geometry(&self) -> Result<Geometry, String> {
+        Geometry::new(self.size.0, self.size.1, self.levels).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// The scan file.
+    scan: PathBuf,
+    /// Write grayscale.png, contour.png, heightmap.png, pins.png and relief.npy here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Print the pins as text.
+    #[arg(long)]
+    preview: bool,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Scan files to time.
+    #[arg(required = true)]
+    scans: Vec<PathBuf>,
+    /// Timed runs per file (after one warm-up).
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {text:?}"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("expected WIDTHxHEIGHT, got {text:?}"))
+    };
+    Ok((number(w)?, number(h)?))
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err((EXIT_OUTPUT, format!("stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Render(args) => run_render(&args),
+        Command::Bench(args) => run_bench(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("touchray: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+type Failure = (u8, String);
+
+fn run_render(args: &RenderArgs) -> Result<(), Failure> {
+    let geometry = args.display.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
+    let rendering = render(&args.scan, geometry).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &rendering).map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
+    }
+    if args.json {
+        let json = serde_json::to_string(&RenderReport::from(&rendering))
+            .map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
+        print(&format!("{json}\n"))?;
+    } else {
+        let s = &rendering.scan;
+        print(&format!(
+            "{}: {} {}x{} -> {}x{} pins, {} levels, {:?} relief, {:.1} ms\n",
+            args.scan.display(),
+            s.source.format,
+            s.width,
+            s.height,
+            geometry.width,
+            geometry.height,
+            geometry.levels,
+            rendering.relief.source,
+            rendering.timings.total
+        ))?;
+    }
+    if args.preview {
+        print(&terminal_text(&rendering.frame))?;
+    }
+    Ok(())
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
+    let geometry = args.display.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
+    let mut results = Vec::new();
+    for path in &args.scans {
+        results
+            .push(bench(path, geometry, args.runs).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?);
+    }
+    let peak_rss_kib = peak_rss_kib();
+    if args.json {
+        let json = serde_json::json!({ "results": results, "peak_rss_kib": peak_rss_kib });
+        return print(&format!("{json}\n"));
+    }
+    let mut table = format!(
+        "{:<40} {:>11} {:>6} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}\n",
+        "file", "size", "runs", "load", "relief", "reps", "frame", "total", "p95"
+    );
+    for r in &results {
+        table += &format!(
+            "{:<40} {:>11} {:>6} | {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>8.2} {:>8.2}\n",
+            r.file,
+            format!("{}x{}", r.scan.width, r.scan.height),
+            r.runs,
+            r.load.median,
+            r.relief.median,
+            r.representations.median,
+            r.frame.median,
+            r.total.median,
+            r.total.p95
+        );
+    }
+    table += &format!(
+        "medians in ms; peak RSS {} KiB\n",
+        peak_rss_kib.map_or("?".into(), |k| k.to_string())
+    );
+    print(&table)
+}

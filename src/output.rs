@@ -1,0 +1,150 @@
+//! What `touchray render` writes: the JSON report and the files of `--out`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::device::preview::pins_image;
+use crate::pipeline::{Rendering, ScanInfo, Timings};
+use crate::tactile::{DepthSource, RELIEF_SIZE};
+
+/// The files `--out DIR` receives.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "grayscale.png",
+    "contour.png",
+    "heightmap.png",
+    "pins.png",
+    "relief.npy",
+];
+
+/// The pin frame in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct FrameReport {
+    /// Pins per row.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+    /// Height states.
+    pub levels: u8,
+    /// Rows of pin heights, top first.
+    pub heights: Vec<Vec<u8>>,
+}
+
+/// The JSON object `touchray render --json` prints.
+#[derive(Debug, Serialize)]
+pub struct RenderReport {
+    /// Size and source facts of the scan.
+    pub scan: ScanInfo,
+    /// What made the relief.
+    pub depth_source: DepthSource,
+    /// The pins.
+    pub frame: FrameReport,
+    /// Milliseconds per stage.
+    pub timings_ms: Timings,
+}
+
+impl From<&Rendering> for RenderReport {
+    fn from(r: &Rendering) -> Self {
+        let g = r.frame.geometry();
+        RenderReport {
+            scan: r.scan.clone(),
+            depth_source: r.relief.source,
+            frame: FrameReport {
+                width: g.width,
+                height: g.height,
+                levels: g.levels,
+                heights: r.frame.rows().map(<[u8]>::to_vec).collect(),
+            },
+            timings_ms: r.timings,
+        }
+    }
+}
+
+/// A file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct OutputError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Writes [`OUTPUT_FILES`] into `dir`, creating it if needed.
+pub fn write_outputs(dir: &Path, rendering: &Rendering) -> Result<(), OutputError> {
+    fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
+    let reps = &rendering.representations;
+    let images = [
+        ("grayscale.png", &reps.grayscale),
+        ("contour.png", &reps.contour),
+        ("heightmap.png", &reps.heightmap),
+    ];
+    for (name, image) in images {
+        let path = dir.join(name);
+        image.save(&path).map_err(|e| failed(&path, e))?;
+    }
+    let path = dir.join("pins.png");
+    pins_image(&rendering.frame)
+        .save(&path)
+        .map_err(|e| failed(&path, e))?;
+    let path = dir.join("relief.npy");
+    fs::File::create(&path)
+        .and_then(|mut f| write_npy(&mut f, &rendering.relief.heights, RELIEF_SIZE, RELIEF_SIZE))
+        .map_err(|e| failed(&path, e))
+}
+
+fn failed(path: &Path, e: impl std::fmt::Display) -> OutputError {
+    OutputError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes a row-major `rows x cols` float32 array in NumPy's `.npy` format
+/// (version 1.0, little-endian), readable with `numpy.load`.
+pub fn write_npy(
+    out: &mut impl Write,
+    values: &[f32],
+    rows: usize,
+    cols: usize,
+) -> std::io::Result<()> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    // Magic (6) + version (2) + header length (2) + header, padded with
+    // spaces and ended by '\n' to a multiple of 64 bytes.
+    let unpadded = 10 + dict.len() + 1;
+    let header = format!(
+        "{dict}{}\n",
+        " ".repeat(unpadded.next_multiple_of(64) - unpadded)
+    );
+    out.write_all(b"\x93NUMPY\x01\x00")?;
+    out.write_all(&(header.len() as u16).to_le_bytes())?;
+    out.write_all(header.as_bytes())?;
+    let mut data = Vec::with_capacity(values.len() * 4);
+    for v in values {
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    out.write_all(&data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_header_is_aligned_and_data_follows() {
+        let mut out = Vec::new();
+        write_npy(&mut out, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3).unwrap();
+        assert_eq!(&out[..8], b"\x93NUMPY\x01\x00");
+        let header_len = u16::from_le_bytes([out[8], out[9]]) as usize;
+        assert_eq!((10 + header_len) % 64, 0);
+        let header = std::str::from_utf8(&out[10..10 + header_len]).unwrap();
+        assert!(header.contains("'shape': (2, 3)") && header.ends_with('\n'));
+        assert_eq!(out.len(), 10 + header_len + 24);
+        assert_eq!(
+            &out[10 + header_len..10 + header_len + 4],
+            &1.0f32.to_le_bytes()
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The paper's three tactile representations of a relief, as 8-bit images on
+//! the relief's 224x224 grid: grayscale, contours and heightmap.
+
+use image::{GrayImage, Luma};
+
+use super::contour::segments;
+use super::density::percentile_stretch;
+use super::resample::gaussian_blur;
+use super::{Relief, RELIEF_SIZE};
+
+/// Relief heights at which iso-lines are drawn: four evenly spaced levels,
+/// so that a finger following the lines crosses at most four rings between
+/// the deepest lung field and the highest ridge.
+pub const CONTOUR_LEVELS: [f32; 4] = [0.2, 0.4, 0.6, 0.8];
+
+/// Smoothing (pixels of the 224 grid) before contouring: rings narrower than
+/// about a pin (224 / 40 ~ 5.6 pixels) cannot be followed by a finger, and
+/// without it noise draws hundreds of them.
+pub const CONTOUR_SMOOTHING_SIGMA: f64 = 2.0;
+
+/// Quantiles between which the grayscale view is stretched.
+const GRAYSCALE_STRETCH: (f64, f64) = (0.02, 0.98);
+
+/// The three representations of one relief.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Representations {
+    /// For sighted helpers: the relief stretched between its 2nd and 98th
+    /// percentiles, bright = near. Shows what the finger gets, with contrast.
+    pub grayscale: GrayImage,
+    /// Iso-lines at [`CONTOUR_LEVELS`] of the relief smoothed by
+    /// [`CONTOUR_SMOOTHING_SIGMA`], white on black.
+    pub contour: GrayImage,
+    /// The data product: `round(relief * 255)`, no stretch.
+    pub heightmap: GrayImage,
+}
+
+/// Makes the three representations of `relief`.
+pub fn representations(relief: &Relief) -> Representations {
+    let size = RELIEF_SIZE as u32;
+    let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let image_of = |values: &[f32]| {
+        GrayImage::from_fn(size, size, |x, y| {
+            Luma([to_u8(values[(y * size + x) as usize])])
+        })
+    };
+    let stretched = percentile_stretch(&relief.heights, GRAYSCALE_STRETCH.0, GRAYSCALE_STRETCH.1);
+    Representations {
+        grayscale: image_of(&stretched),
+        contour: contour_image(&relief.heights),
+        heightmap: image_of(&relief.heights),
+    }
+}
+
+fn contour_image(heights: &[f32]) -> GrayImage {
+    let size = RELIEF_SIZE as u32;
+    let smooth = gaussian_blur(heights, RELIEF_SIZE, RELIEF_SIZE, CONTOUR_SMOOTHING_SIGMA);
+    let mut image = GrayImage::new(size, size);
+    for level in CONTOUR_LEVELS {
+        for ((r0, c0), (r1, c1)) in segments(&smooth, RELIEF_SIZE, RELIEF_SIZE, level) {
+            // Segments are under 1.5 pixels long: three samples cover them.
+            for t in [0.0, 0.5, 1.0] {
+                let x = (c0 + (c1 - c0) * t).round() as u32;
+                let y = (r0 + (r1 - r0) * t).round() as u32;
+                if x < size && y < size {
+                    image.put_pixel(x, y, Luma([255]));
+                }
+            }
+        }
+    }
+    image
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::DepthSource;
+    use super::*;
+
+    fn ramp() -> Relief {
+        let n = RELIEF_SIZE;
+        Relief {
+            heights: (0..n * n)
+                .map(|i| (i % n) as f32 / (n - 1) as f32)
+                .collect(),
+            aspect: 1.0,
+            source: DepthSource::Density,
+        }
+    }
+
+    #[test]
+    fn heightmap_is_the_relief_in_eight_bits() {
+        let reps = representations(&ramp());
+        assert_eq!(reps.heightmap.get_pixel(0, 5).0[0], 0);
+        assert_eq!(reps.heightmap.get_pixel(223, 5).0[0], 255);
+        assert_eq!(
+            reps.heightmap.get_pixel(112, 5).0[0],
+            (112.0f32 / 223.0 * 255.0).round() as u8
+        );
+    }
+
+    #[test]
+    fn contours_of_a_ramp_are_four_vertical_lines() {
+        let reps = representations(&ramp());
+        let lit: Vec<u32> = (0..224)
+            .filter(|&x| reps.contour.get_pixel(x, 100).0[0] == 255)
+            .collect();
+        let expected: Vec<u32> = CONTOUR_LEVELS
+            .iter()
+            .map(|l| (l * 223.0).round() as u32)
+            .collect();
+        assert_eq!(lit, expected);
+    }
+}

@@ -1,0 +1,169 @@
+//! `touchray render` end to end on real scans: the files of `--out`, the JSON
+//! report, the display flags, and no patient data anywhere.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+fn render_json(scan: &Path, extra: &[&str], out_dir: Option<&Path>) -> (Value, String) {
+    let mut cmd = common::touchray();
+    cmd.arg("render").arg(scan).arg("--json").args(extra);
+    if let Some(dir) = out_dir {
+        cmd.arg("--out").arg(dir);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{}: {stderr}", scan.display());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one JSON object on one line");
+    (serde_json::from_str(&stdout).unwrap(), stderr + &stdout)
+}
+
+fn check_frame(json: &Value, width: usize, height: usize, levels: u64) {
+    let frame = &json["frame"];
+    assert_eq!(frame["width"], width as u64);
+    assert_eq!(frame["height"], height as u64);
+    assert_eq!(frame["levels"], levels);
+    let rows = frame["heights"].as_array().unwrap();
+    assert_eq!(rows.len(), height);
+    let mut raised = 0;
+    for row in rows {
+        let row = row.as_array().unwrap();
+        assert_eq!(row.len(), width);
+        for h in row {
+            let h = h.as_u64().unwrap();
+            assert!(h < levels);
+            raised += usize::from(h > 0);
+        }
+    }
+    // A chest has shape: neither flat nor a solid block.
+    assert!(
+        raised > width * height / 5 && raised < width * height,
+        "{raised} raised pins"
+    );
+}
+
+fn read_npy(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(
+        header.contains("'descr': '<f4'") && header.contains("'shape': (224, 224)"),
+        "{header}"
+    );
+    bytes[10 + header_len..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+#[test]
+fn every_real_scan_renders_all_outputs() {
+    let scans = [
+        common::nih_dx(),
+        common::dicom("WG04_RG1_J2KI_chest_CR.dcm"),
+        common::dicom("WG04_RG1_JLSN_chest_CR.dcm"),
+        common::kermany("PNEUMONIA"),
+    ];
+    for scan in &scans {
+        let dir = tempfile::tempdir().unwrap();
+        let (json, _) = render_json(scan, &[], Some(dir.path()));
+        assert_eq!(json["depth_source"], "density");
+        assert!(json["scan"]["width"].as_u64().unwrap() > 0);
+        assert!(["dicom", "jpeg"].contains(&json["scan"]["format"].as_str().unwrap()));
+        check_frame(&json, 60, 40, 5);
+        for stage in ["load", "relief", "representations", "frame", "total"] {
+            assert!(
+                json["timings_ms"][stage].as_f64().unwrap() >= 0.0,
+                "{stage}"
+            );
+        }
+        for name in ["grayscale.png", "contour.png", "heightmap.png"] {
+            let image = image::open(dir.path().join(name)).unwrap();
+            assert_eq!((image.width(), image.height()), (224, 224), "{name}");
+        }
+        let pins = image::open(dir.path().join("pins.png")).unwrap();
+        assert_eq!((pins.width(), pins.height()), (60 * 12, 40 * 12));
+        let relief = read_npy(&dir.path().join("relief.npy"));
+        assert_eq!(relief.len(), 224 * 224);
+        assert!(relief.iter().all(|v| (0.0..=1.0).contains(v)));
+        // The heightmap is exactly the relief in eight bits.
+        let heightmap = image::open(dir.path().join("heightmap.png"))
+            .unwrap()
+            .to_luma8();
+        for (v, p) in relief.iter().zip(heightmap.as_raw()) {
+            assert_eq!((v * 255.0).round() as u8, *p);
+        }
+    }
+}
+
+#[test]
+fn display_size_and_levels_are_respected() {
+    let (json, _) = render_json(
+        &common::nih_dx(),
+        &["--size", "30x20", "--levels", "2"],
+        None,
+    );
+    check_frame(&json, 30, 20, 2);
+}
+
+#[test]
+fn patient_identifiers_never_leave_the_file() {
+    // The identifier really is in the input...
+    let raw = std::fs::read(common::nih_dx()).unwrap();
+    assert!(raw
+        .windows(common::NIH_PATIENT.len())
+        .any(|w| w == common::NIH_PATIENT.as_bytes()));
+    // ...and in nothing touchray prints or writes.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, printed) = render_json(&common::nih_dx(), &[], Some(dir.path()));
+    assert!(!printed.contains(common::NIH_PATIENT));
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes
+            .windows(common::NIH_PATIENT.len())
+            .any(|w| w == common::NIH_PATIENT.as_bytes()));
+    }
+    let human = common::touchray()
+        .arg("render")
+        .arg(common::nih_dx())
+        .arg("--preview")
+        .output()
+        .unwrap();
+    assert!(human.status.success());
+    assert!(!String::from_utf8_lossy(&human.stdout).contains(common::NIH_PATIENT));
+    assert!(!String::from_utf8_lossy(&human.stderr).contains(common::NIH_PATIENT));
+}
+
+#[test]
+fn the_bundled_samples_render() {
+    for name in [
+        "nih_cxr14_DX_nofinding_nccid.dcm",
+        "WG04_RG1_J2KI_chest_CR.dcm",
+    ] {
+        let (json, _) = render_json(&common::sample(name), &[], None);
+        check_frame(&json, 60, 40, 5);
+    }
+}
+
+#[test]
+fn bench_reports_every_stage() {
+    let out = common::touchray()
+        .args(["bench", "--runs", "2", "--json"])
+        .arg(common::nih_dx())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &json["results"][0];
+    assert_eq!(result["runs"], 2);
+    assert!(result["total"]["median"].as_f64().unwrap() > 0.0);
+    assert!(json["peak_rss_kib"].as_u64().unwrap() > 0);
+}

@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests: where the real data is, and how
+//! to run the `touchray` binary (natively, or under qemu when the tests
+//! themselves run under qemu-user without binfmt).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The NIH DX file's PatientName and PatientID (both the same string).
+pub const NIH_PATIENT: &str = "Covid0000";
+
+/// `../shared/data` beside the checkout (or `$TOUCHRAY_SHARED_DATA`).
+pub fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("TOUCHRAY_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    assert!(
+        dir.join("dicom").is_dir(),
+        "real test data not found at {} (set TOUCHRAY_SHARED_DATA)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn dicom(name: &str) -> PathBuf {
+    shared_data().join("dicom").join(name)
+}
+
+pub fn nih_dx() -> PathBuf {
+    dicom("nih_cxr14_DX_nofinding_nccid.dcm")
+}
+
+/// The first radiograph of a Kermany class folder, by sorted name.
+pub fn kermany(class: &str) -> PathBuf {
+    let dir = shared_data().join("kermany-224/train").join(class);
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names.into_iter().next().expect("a radiograph")
+}
+
+/// The bundled samples in the repository.
+pub fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// A `Command` for the touchray binary built for this test run.
+pub fn touchray() -> Command {
+    let exe = env!("CARGO_BIN_EXE_touchray");
+    match emulator() {
+        None => Command::new(exe),
+        Some((qemu, sysroot)) => {
+            let mut cmd = Command::new(qemu);
+            cmd.arg("-L").arg(sysroot).arg(exe);
+            cmd
+        }
+    }
+}
+
+/// `None` when the binary runs as is; else the qemu-user command and sysroot
+/// to run it with. Under qemu-user without binfmt the kernel cannot run a
+/// foreign binary (glibc reports that as exit status 127, not as an error),
+/// so the emulator is used when `--version` fails directly but works in it.
+fn emulator() -> Option<(String, String)> {
+    static EMULATOR: OnceLock<Option<(String, String)>> = OnceLock::new();
+    EMULATOR
+        .get_or_init(|| {
+            let exe = env!("CARGO_BIN_EXE_touchray");
+            let works = |cmd: &mut Command| {
+                cmd.arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            };
+            if works(&mut Command::new(exe)) {
+                return None;
+            }
+            let (qemu, sysroot) = match std::env::consts::ARCH {
+                "aarch64" => ("qemu-aarch64", "/usr/aarch64-linux-gnu"),
+                "arm" => ("qemu-arm", "/usr/arm-linux-gnueabihf"),
+                _ => return None,
+            };
+            works(Command::new(qemu).arg("-L").arg(sysroot).arg(exe))
+                .then(|| (qemu.to_string(), sysroot.to_string()))
+        })
+        .clone()
+}
