@@ -50,6 +50,15 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
+/// Sets an unsigned-short attribute such as Rows or Columns.
+fn set_us(obj: &mut dicom_object::DefaultDicomObject, tag: dicom_core::Tag, value: u16) {
+    obj.put(dicom_core::DataElement::new(
+        tag,
+        dicom_core::VR::US,
+        dicom_core::PrimitiveValue::from(value),
+    ));
+}
+
 fn nih_modified(
     dir: &Path,
     name: &str,
@@ -132,27 +141,15 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case {
             name: "DICOM bomb",
             path: nih_modified(dir, "bomb.dcm", |obj| {
-                obj.put(dicom_core::DataElement::new(
-                    tags::ROWS,
-                    dicom_core::VR::US,
-                    dicom_core::PrimitiveValue::from(65535u16),
-                ));
-                obj.put(dicom_core::DataElement::new(
-                    tags::COLUMNS,
-                    dicom_core::VR::US,
-                    dicom_core::PrimitiveValue::from(65535u16),
-                ));
+                set_us(obj, tags::ROWS, 65535);
+                set_us(obj, tags::COLUMNS, 65535);
             }),
             expect: "above the 50000000-pixel budget",
         },
         Case {
             name: "DICOM header smaller than its pixel data",
             path: nih_modified(dir, "short-rows.dcm", |obj| {
-                obj.put(dicom_core::DataElement::new(
-                    tags::ROWS,
-                    dicom_core::VR::US,
-                    dicom_core::PrimitiveValue::from(2048u16),
-                ));
+                set_us(obj, tags::ROWS, 2048);
             }),
             expect: "corrupt or truncated DICOM",
         },
@@ -205,16 +202,8 @@ fn the_library_names_the_problem() {
 fn a_codestream_larger_than_its_header_is_refused_before_decoding() {
     let dir = tempfile::tempdir().unwrap();
     let mut obj = open_file(common::dicom("WG04_RG1_J2KI_chest_CR.dcm")).unwrap();
-    obj.put(dicom_core::DataElement::new(
-        tags::ROWS,
-        dicom_core::VR::US,
-        dicom_core::PrimitiveValue::from(100u16),
-    ));
-    obj.put(dicom_core::DataElement::new(
-        tags::COLUMNS,
-        dicom_core::VR::US,
-        dicom_core::PrimitiveValue::from(100u16),
-    ));
+    set_us(&mut obj, tags::ROWS, 100);
+    set_us(&mut obj, tags::COLUMNS, 100);
     let path = dir.path().join("small-header.dcm");
     obj.write_to_file(&path).unwrap();
     match load(&path).unwrap_err().problem {

@@ -207,11 +207,6 @@ pub fn load(path: &Path) -> Result<Scan, ScanError> {
     decode_guarded(&bytes).map_err(fail)
 }
 
-/// Decodes a whole file held in memory. `load` is this plus the file checks.
-pub fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
-    decode_guarded(bytes)
-}
-
 fn decode_guarded(bytes: &[u8]) -> Result<Scan, ScanProblem> {
     // The decoders are third-party code fed untrusted bytes; a panic in one
     // of them must become an error for this file, not a dead appliance.

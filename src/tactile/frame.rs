@@ -122,7 +122,7 @@ impl PinFrame {
         if w == 0 || h == 0 {
             return;
         }
-        let pins = resize_area(field, side, side, w, h);
+        let pins = resize_area(field, side, side, (w, h));
         let levels = self.geometry.levels;
         for (i, v) in pins.into_iter().enumerate() {
             let at = target.top_left + Point::new((i % w) as i32, (i / w) as i32);

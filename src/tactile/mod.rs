@@ -59,8 +59,7 @@ impl Relief {
             &scan.pixels,
             scan.width as usize,
             scan.height as usize,
-            RELIEF_SIZE,
-            RELIEF_SIZE,
+            (RELIEF_SIZE, RELIEF_SIZE),
         );
         Relief {
             heights: density_relief(&grid, RELIEF_SIZE),

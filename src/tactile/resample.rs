@@ -115,35 +115,23 @@ fn dot(samples: &[f32], weights: &[f64], stride: usize) -> f32 {
 }
 
 /// Resizes with Pillow-compatible bilinear filtering.
-pub fn resize_bilinear(
-    src: &[f32],
-    width: usize,
-    height: usize,
-    out_w: usize,
-    out_h: usize,
-) -> Vec<f32> {
-    separable(
-        src,
-        width,
-        &bilinear_taps(width, out_w),
-        &bilinear_taps(height, out_h),
-    )
+pub fn resize_bilinear(src: &[f32], width: usize, height: usize, out: (usize, usize)) -> Vec<f32> {
+    resize_with(bilinear_taps, src, width, height, out)
 }
 
 /// Shrinks by exact area averaging.
-pub fn resize_area(
+pub fn resize_area(src: &[f32], width: usize, height: usize, out: (usize, usize)) -> Vec<f32> {
+    resize_with(area_taps, src, width, height, out)
+}
+
+fn resize_with(
+    taps: fn(usize, usize) -> Vec<Taps>,
     src: &[f32],
     width: usize,
     height: usize,
-    out_w: usize,
-    out_h: usize,
+    (out_w, out_h): (usize, usize),
 ) -> Vec<f32> {
-    separable(
-        src,
-        width,
-        &area_taps(width, out_w),
-        &area_taps(height, out_h),
-    )
+    separable(src, width, &taps(width, out_w), &taps(height, out_h))
 }
 
 /// Gaussian smoothing with standard deviation `sigma` pixels.
@@ -179,14 +167,14 @@ mod tests {
 
     #[test]
     fn bilinear_upscale_interpolates_between_neighbours() {
-        let out = resize_bilinear(&[0.0, 1.0], 2, 1, 4, 1);
+        let out = resize_bilinear(&[0.0, 1.0], 2, 1, (4, 1));
         assert_eq!(out, vec![0.0, 0.25, 0.75, 1.0]);
     }
 
     #[test]
     fn area_average_weights_fractional_overlap() {
         // 3 -> 2: output 0 covers [0, 1.5): 1 * a + 0.5 * b over 1.5.
-        let out = resize_area(&[3.0, 6.0, 9.0], 3, 1, 2, 1);
+        let out = resize_area(&[3.0, 6.0, 9.0], 3, 1, (2, 1));
         assert!((out[0] - 4.0).abs() < 1e-6, "{out:?}");
         assert!((out[1] - 8.0).abs() < 1e-6, "{out:?}");
     }
