@@ -134,7 +134,15 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case {
             name: "DICOM without pixel data",
             path: nih_modified(dir, "no-pixels.dcm", |obj| {
-                obj.remove_element(tags::PIXEL_DATA);
+                // Like a structured report: no Image Pixel module at all.
+                for tag in [
+                    tags::PIXEL_DATA,
+                    tags::ROWS,
+                    tags::COLUMNS,
+                    tags::BITS_ALLOCATED,
+                ] {
+                    obj.remove_element(tag);
+                }
             }),
             expect: "no pixel data",
         },

@@ -49,11 +49,12 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
         .trim_end_matches('\0')
         .to_string();
 
-    let frame = FrameShape::read(&obj)?;
-    check_budget(frame.columns.into(), frame.rows.into())?;
+    // First, so that a report or other non-image object says so plainly.
     if obj.element(tags::PIXEL_DATA).is_err() {
         return Err(ScanProblem::NoPixelData);
     }
+    let frame = FrameShape::read(&obj)?;
+    check_budget(frame.columns.into(), frame.rows.into())?;
 
     let samples = if transfer_syntax == JPEG_LS_LOSSLESS || transfer_syntax == JPEG_LS_NEAR_LOSSLESS
     {
