@@ -11,6 +11,7 @@
 
 pub mod bench;
 pub mod device;
+pub mod infer;
 pub mod output;
 pub mod pipeline;
 pub mod scan;

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use touchray::bench::{bench, peak_rss_kib};
+use touchray::device::emulator::{self, Emulator};
+use touchray::device::link::RetryPolicy;
+use touchray::device::open::{list_ports, open_display, DisplaySpec};
 use touchray::device::preview::terminal_text;
 use touchray::output::{write_outputs, RenderReport};
 use touchray::pipeline::render;
@@ -16,6 +19,8 @@ use touchray::tactile::Geometry;
 const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status for failures writing results.
 const EXIT_OUTPUT: u8 = 1;
+/// Exit status for a display or device that failed.
+const EXIT_DEVICE: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +39,10 @@ enum Command {
     Render(RenderArgs),
     /// Time scan -> pin frame on real scans, stage by stage.
     Bench(BenchArgs),
+    /// Emulate a display's firmware on a pseudo-terminal (prints its path).
+    Emulate(EmulateArgs),
+    /// List serial ports and recognise Graphiti and Dot Pad displays.
+    Devices(DevicesArgs),
 }
 
 #[derive(Args)]
@@ -65,8 +74,47 @@ struct RenderArgs {
     /// Print the pins as text.
     #[arg(long)]
     preview: bool,
+    /// Show the frame on a display: graphiti:PATH, dotpad:PATH,
+    /// pinarray:PATH, shiftreg:SPIDEV,latch=LINE,oe=LINE,size=WxH,
+    /// png:FILE or term. Serial displays report their own size.
+    #[arg(long, value_parser = clap::value_parser!(DisplaySpec))]
+    display: Option<DisplaySpec>,
     #[command(flatten)]
-    display: DisplayArgs,
+    size: DisplayArgs,
+}
+
+#[derive(Args)]
+struct EmulateArgs {
+    /// graphiti, dotpad or pinarray.
+    device: emulator::Kind,
+    /// Also reach the terminal through this symbolic link (kept across --vanish-after).
+    #[arg(long)]
+    link: Option<PathBuf>,
+    /// Write the pins shown as PNG after every change.
+    #[arg(long)]
+    png: Option<PathBuf>,
+    /// Refuse every Nth command as after line noise.
+    #[arg(long, value_name = "N")]
+    refuse_every: Option<u32>,
+    /// Corrupt the checksum of every Nth reply.
+    #[arg(long, value_name = "N")]
+    corrupt_every: Option<u32>,
+    /// Stop answering after N replies.
+    #[arg(long, value_name = "N")]
+    silent_after: Option<u32>,
+    /// Vanish (as if unplugged) after N replies...
+    #[arg(long, value_name = "N")]
+    vanish_after: Option<u32>,
+    /// ...for this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    vanish_ms: u64,
+}
+
+#[derive(Args)]
+struct DevicesArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -111,6 +159,8 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Render(args) => run_render(&args),
         Command::Bench(args) => run_bench(&args),
+        Command::Emulate(args) => run_emulate(&args),
+        Command::Devices(args) => run_devices(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -124,8 +174,22 @@ fn main() -> ExitCode {
 type Failure = (u8, String);
 
 fn run_render(args: &RenderArgs) -> Result<(), Failure> {
-    let geometry = args.display.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
+    let mut geometry = args.size.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
+    let mut display = match &args.display {
+        Some(spec) => {
+            let display = open_display(spec, geometry, RetryPolicy::default())
+                .map_err(|e| (EXIT_DEVICE, e.to_string()))?;
+            geometry = display.geometry();
+            Some(display)
+        }
+        None => None,
+    };
     let rendering = render(&args.scan, geometry).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    if let Some(display) = display.as_mut() {
+        display
+            .show(&rendering.frame)
+            .map_err(|e| (EXIT_DEVICE, e.to_string()))?;
+    }
     if let Some(dir) = &args.out {
         write_outputs(dir, &rendering).map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
     }
@@ -152,6 +216,43 @@ fn run_render(args: &RenderArgs) -> Result<(), Failure> {
         print(&terminal_text(&rendering.frame))?;
     }
     Ok(())
+}
+
+fn run_emulate(args: &EmulateArgs) -> Result<(), Failure> {
+    let options = emulator::Options {
+        faults: emulator::Faults {
+            refuse_every: args.refuse_every,
+            corrupt_every: args.corrupt_every,
+            silent_after: args.silent_after,
+            vanish_after: args.vanish_after,
+            vanish_for: std::time::Duration::from_millis(args.vanish_ms),
+        },
+        link: args.link.clone(),
+        png: args.png.clone(),
+    };
+    let emulator =
+        Emulator::start(args.device, options).map_err(|e| (EXIT_DEVICE, e.to_string()))?;
+    print(&format!("{}\n", emulator.path().display()))?;
+    emulator.wait().map_err(|e| (EXIT_DEVICE, e.to_string()))
+}
+
+fn run_devices(args: &DevicesArgs) -> Result<(), Failure> {
+    let ports = list_ports().map_err(|e| (EXIT_DEVICE, e.to_string()))?;
+    if args.json {
+        let json = serde_json::to_string(&ports).map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
+        return print(&format!("{json}\n"));
+    }
+    if ports.is_empty() {
+        return print("no serial ports\n");
+    }
+    let mut text = String::new();
+    for p in ports {
+        let usb = p
+            .usb
+            .map_or("-".to_string(), |(v, d)| format!("{v:04X}:{d:04X}"));
+        text += &format!("{:<24} {:<10} {}\n", p.path, usb, p.display.unwrap_or("-"));
+    }
+    print(&text)
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), Failure> {

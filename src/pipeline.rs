@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::scan::{self, Scan, ScanError, ScanSource};
+use crate::tactile::layout::{compose, Screen};
 use crate::tactile::{representations, Geometry, PinFrame, Relief, Representations};
 
 /// The scan as reported: its size and technical source facts, no pixels and
@@ -41,7 +42,7 @@ pub struct Timings {
     pub relief: f64,
     /// Grayscale, contour and heightmap images.
     pub representations: f64,
-    /// Downsampling and quantising to pins.
+    /// Laying out, downsampling and quantising to pins.
     pub frame: f64,
     /// All of the above.
     pub total: f64,
@@ -56,7 +57,8 @@ pub struct Rendering {
     pub relief: Relief,
     /// The paper's three representations.
     pub representations: Representations,
-    /// The pins to raise.
+    /// The pins to raise: the default [`Screen`] (whole scan, heightmap,
+    /// label and indicator).
     pub frame: PinFrame,
     /// Time per stage.
     pub timings: Timings,
@@ -84,7 +86,7 @@ pub fn render_scan(scan: &Scan, geometry: Geometry) -> Rendering {
     let representations_ms = ms_since(t);
 
     let t = Instant::now();
-    let frame = PinFrame::from_relief(&relief, geometry);
+    let frame = compose(&relief, &representations, &Screen::default(), geometry);
     let frame_ms = ms_since(t);
 
     Rendering {

@@ -117,17 +117,31 @@ impl PinFrame {
     /// of `area` stays as it was), area-averaged down to pins, then quantised
     /// to the display's levels.
     pub fn draw_field(&mut self, field: &[f32], side: usize, aspect: f32, area: Rectangle) {
+        let levels = self.geometry.levels;
+        self.draw_field_with(field, side, aspect, area, |v| quantise(v, levels));
+    }
+
+    /// As [`PinFrame::draw_field`], with `tone` turning each area-averaged
+    /// value into a pin height. Returns the pins drawn on.
+    pub fn draw_field_with(
+        &mut self,
+        field: &[f32],
+        side: usize,
+        aspect: f32,
+        area: Rectangle,
+        tone: impl Fn(f32) -> u8,
+    ) -> Rectangle {
         let target = letterbox(aspect, area.intersection(&self.geometry.bounds()));
         let (w, h) = (target.size.width as usize, target.size.height as usize);
         if w == 0 || h == 0 {
-            return;
+            return target;
         }
         let pins = resize_area(field, side, side, (w, h));
-        let levels = self.geometry.levels;
         for (i, v) in pins.into_iter().enumerate() {
             let at = target.top_left + Point::new((i % w) as i32, (i / w) as i32);
-            self.set(at, quantise(v, levels));
+            self.set(at, tone(v));
         }
+        target
     }
 
     /// The display layout this frame is for.

@@ -4,9 +4,11 @@
 //!
 //! Pure functions of owned values: no hardware, no files, no printing.
 
+pub mod braille;
 mod contour;
 mod density;
 mod frame;
+pub mod layout;
 mod representations;
 pub mod resample;
 

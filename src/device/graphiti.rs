@@ -1,0 +1,746 @@
+//! Orbit Research Graphiti over serial (USB VCP or Bluetooth SPP), as the
+//! Graphiti API Specification v1.2 documents it: `1B`, command id, data,
+//! checksum; data bytes equal to `1B` are doubled and the doubled byte is
+//! not summed; the host ACKs (`1B 51 AF`) or NACKs (`1B 52 AE`) every reply.
+//!
+//! [`codec`] is the byte layer (shared with the emulator); [`GraphitiLink`]
+//! is the driver: a [`PinDisplay`], the device's vibrator as a [`Haptic`],
+//! and its keys and gestures as [`Buttons`].
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use super::link::{Link, RetryPolicy};
+use super::{
+    check_geometry, Button, ButtonEvent, Buttons, DeviceError, Haptic, Pattern, PinDisplay,
+};
+use crate::tactile::{Geometry, PinFrame};
+
+/// Serial speed of the USB VCP link.
+pub const BAUD: u32 = 115_200;
+/// USB vendor:product ids of the Graphiti and the Graphiti Plus.
+pub const USB_IDS: [(u16, u16); 2] = [(0x1FC9, 0x8217), (0x0483, 0xA366)];
+/// Largest blink period the device takes, in 100 ms steps.
+pub const MAX_BLINK: u8 = 50;
+
+/// Command and reply ids.
+pub mod id {
+    /// Software version (reply: 15 ASCII bytes).
+    pub const SOFTWARE_VERSION: u8 = 0x01;
+    /// Resolution (reply: ASCII "60|40").
+    pub const RESOLUTION: u8 = 0x07;
+    /// Height levels (reply: one ASCII digit, the top level).
+    pub const HEIGHT_LEVELS: u8 = 0x09;
+    /// Device name (reply: 30 ASCII bytes).
+    pub const DEVICE_NAME: u8 = 0x0A;
+    /// Whole display: 2400 x (height, blink).
+    pub const UPDATE_DISPLAY: u8 = 0x15;
+    /// All pins up (data 2) or down (data 3).
+    pub const SET_ALL: u8 = 0x16;
+    /// One pin: row, column, height, blink.
+    pub const ONE_PIN: u8 = 0x17;
+    /// One row: row, then 60 x (height, blink).
+    pub const ONE_ROW: u8 = 0x18;
+    /// Key events on (1) or off (0).
+    pub const KEY_EVENTS: u8 = 0x31;
+    /// A key report from a Graphiti (3 bytes).
+    pub const KEY_REPORT: u8 = 0x32;
+    /// A key report from a Graphiti Plus (3 bytes).
+    pub const KEY_REPORT_PLUS: u8 = 0x33;
+    /// Touch events on (1) or off (0).
+    pub const TOUCH_EVENTS: u8 = 0x41;
+    /// A gesture (1 byte).
+    pub const GESTURE: u8 = 0x42;
+    /// Host acknowledges a reply.
+    pub const ACK: u8 = 0x51;
+    /// Host asks for a reply again.
+    pub const NACK: u8 = 0x52;
+    /// Status reply (1 byte code).
+    pub const STATUS: u8 = 0x53;
+    /// Vibrate: frequency, duty %, duration ms (2 bytes big-endian).
+    pub const VIBRATE: u8 = 0x61;
+}
+
+/// The byte layer: framing, escaping, checksums, and a decoder that
+/// resynchronises after garbage.
+pub mod codec {
+    use super::id;
+
+    /// First byte of every frame.
+    pub const START: u8 = 0x1B;
+
+    /// Which way a frame travels; data lengths depend on it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Direction {
+        /// Host to device: commands.
+        ToDevice,
+        /// Device to host: replies and events.
+        ToHost,
+    }
+
+    /// The spec's checksum: the two's complement of the sum of the command
+    /// id and the (unescaped) data bytes.
+    pub fn checksum(command: u8, data: &[u8]) -> u8 {
+        let sum = data.iter().fold(command, |s, &b| s.wrapping_add(b));
+        sum.wrapping_neg()
+    }
+
+    /// One frame on the wire: start, command, escaped data, escaped checksum.
+    pub fn encode(command: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len() + 4);
+        out.push(START);
+        out.push(command);
+        for &b in data.iter().chain(&[checksum(command, data)]) {
+            out.push(b);
+            if b == START {
+                out.push(START);
+            }
+        }
+        out
+    }
+
+    /// Data bytes a frame with `command` carries, or `None` for a command
+    /// that cannot travel this way.
+    pub fn data_len(command: u8, direction: Direction) -> Option<usize> {
+        use Direction::*;
+        Some(match (command, direction) {
+            (id::UPDATE_DISPLAY, ToDevice) => 4800,
+            (id::SET_ALL, ToDevice) => 1,
+            (id::ONE_PIN, ToDevice) => 4,
+            (id::ONE_ROW, ToDevice) => 121,
+            (0x19, ToDevice) => 81,
+            (id::VIBRATE, ToDevice) => 4,
+            (id::KEY_EVENTS | id::TOUCH_EVENTS, _) => 1,
+            (id::ACK | id::NACK, ToDevice) => 0,
+            (0x01 | 0x02 | 0x04 | 0x05 | id::RESOLUTION | id::HEIGHT_LEVELS, ToDevice) => 0,
+            (id::DEVICE_NAME | 0x20, ToDevice) => 0,
+            (0x01 | 0x02 | 0x04 | 0x05, ToHost) => 15,
+            (id::RESOLUTION, ToHost) => 5,
+            (id::HEIGHT_LEVELS, ToHost) => 1,
+            (id::DEVICE_NAME, ToHost) => 30,
+            (0x20, ToHost) => 2400,
+            (id::KEY_REPORT | id::KEY_REPORT_PLUS, ToHost) => 3,
+            (id::GESTURE | id::STATUS, ToHost) => 1,
+            _ => return None,
+        })
+    }
+
+    /// What the decoder made of the bytes so far.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Decoded {
+        /// A whole frame with a correct checksum.
+        Frame {
+            /// Command id.
+            command: u8,
+            /// Unescaped data.
+            data: Vec<u8>,
+        },
+        /// A whole frame whose checksum is wrong.
+        BadChecksum {
+            /// Command id.
+            command: u8,
+        },
+        /// A frame cut short by a new start byte, a lone `1B` in the data, or
+        /// an unknown command: the decoder has resynchronised.
+        Broken,
+    }
+
+    #[derive(Debug, Clone)]
+    enum State {
+        Idle,
+        Command,
+        Data {
+            command: u8,
+            need: usize,
+            escaped: bool,
+        },
+        Checksum {
+            command: u8,
+            escaped: bool,
+        },
+    }
+
+    /// A streaming decoder: feed it bytes, get frames.
+    #[derive(Debug, Clone)]
+    pub struct Decoder {
+        direction: Direction,
+        state: State,
+        data: Vec<u8>,
+    }
+
+    impl Decoder {
+        /// A decoder for frames travelling `direction`.
+        pub fn new(direction: Direction) -> Self {
+            Decoder {
+                direction,
+                state: State::Idle,
+                data: Vec::new(),
+            }
+        }
+
+        /// Feeds one byte. Bytes outside a frame are ignored, as the
+        /// device ignores a bad start byte.
+        pub fn push(&mut self, byte: u8) -> Option<Decoded> {
+            match std::mem::replace(&mut self.state, State::Idle) {
+                State::Idle => {
+                    if byte == START {
+                        self.state = State::Command;
+                    }
+                    None
+                }
+                State::Command => match data_len(byte, self.direction) {
+                    Some(need) => {
+                        self.data.clear();
+                        self.state = if need == 0 {
+                            State::Checksum {
+                                command: byte,
+                                escaped: false,
+                            }
+                        } else {
+                            State::Data {
+                                command: byte,
+                                need,
+                                escaped: false,
+                            }
+                        };
+                        None
+                    }
+                    None if byte == START => {
+                        self.state = State::Command;
+                        None
+                    }
+                    None => Some(Decoded::Broken),
+                },
+                State::Data {
+                    command,
+                    need,
+                    escaped,
+                } => {
+                    if escaped && byte != START {
+                        // A lone 1B was a new frame's start: this one broke off.
+                        return Some(self.restart(byte));
+                    }
+                    if byte == START && !escaped {
+                        self.state = State::Data {
+                            command,
+                            need,
+                            escaped: true,
+                        };
+                        return None;
+                    }
+                    self.data.push(byte);
+                    self.state = if self.data.len() == need {
+                        State::Checksum {
+                            command,
+                            escaped: false,
+                        }
+                    } else {
+                        State::Data {
+                            command,
+                            need,
+                            escaped: false,
+                        }
+                    };
+                    None
+                }
+                State::Checksum { command, escaped } => {
+                    if escaped && byte != START {
+                        return Some(self.restart(byte));
+                    }
+                    if byte == START && !escaped {
+                        self.state = State::Checksum {
+                            command,
+                            escaped: true,
+                        };
+                        return None;
+                    }
+                    let data = std::mem::take(&mut self.data);
+                    Some(if checksum(command, &data) == byte {
+                        Decoded::Frame { command, data }
+                    } else {
+                        Decoded::BadChecksum { command }
+                    })
+                }
+            }
+        }
+
+        fn restart(&mut self, command: u8) -> Decoded {
+            self.state = State::Command;
+            let _ = self.push(command);
+            Decoded::Broken
+        }
+    }
+}
+
+use codec::{Decoded, Decoder, Direction};
+
+/// The status codes of a `1B 53` reply.
+pub fn status_text(code: u8) -> &'static str {
+    match code {
+        0 => "ok",
+        1 => "command error",
+        2 => "communication error",
+        3 => "checksum error",
+        4 => "invalid image call",
+        5 => "image time-out",
+        _ => "unknown status",
+    }
+}
+
+/// What the host waits for after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A `1B 53` status reply.
+    Status,
+    /// A reply frame with this id.
+    Reply(u8),
+}
+
+/// A Graphiti on a serial link.
+#[derive(Debug)]
+pub struct GraphitiLink<L> {
+    link: Link<L>,
+    decoder: Decoder,
+    policy: RetryPolicy,
+    geometry: Geometry,
+    name: String,
+    shown: Option<PinFrame>,
+    events: VecDeque<ButtonEvent>,
+    bytes_sent: u64,
+}
+
+impl<L: Read + Write> GraphitiLink<L> {
+    /// Connects over `io`: asks the device's name, resolution and height
+    /// levels, and turns key and touch events on.
+    pub fn connect(io: L, policy: RetryPolicy) -> Result<Self, DeviceError> {
+        let mut g = GraphitiLink {
+            link: Link::new("graphiti", io),
+            decoder: Decoder::new(Direction::ToHost),
+            policy,
+            geometry: Geometry::GRAPHITI,
+            name: String::new(),
+            shown: None,
+            events: VecDeque::new(),
+            bytes_sent: 0,
+        };
+        let name = g.command(
+            id::DEVICE_NAME,
+            &[],
+            Expect::Reply(id::DEVICE_NAME),
+            "device name",
+        )?;
+        g.name = ascii(&name);
+        let resolution = ascii(&g.command(
+            id::RESOLUTION,
+            &[],
+            Expect::Reply(id::RESOLUTION),
+            "resolution",
+        )?);
+        let levels = ascii(&g.command(
+            id::HEIGHT_LEVELS,
+            &[],
+            Expect::Reply(id::HEIGHT_LEVELS),
+            "height levels",
+        )?);
+        g.geometry = parse_geometry(&resolution, &levels).ok_or_else(|| DeviceError::Protocol {
+            device: "graphiti",
+            message: format!(
+                "resolution {resolution:?} / height levels {levels:?} make no display"
+            ),
+        })?;
+        g.command(
+            id::KEY_EVENTS,
+            &[1],
+            Expect::Reply(id::KEY_EVENTS),
+            "key events on",
+        )?;
+        g.command(
+            id::TOUCH_EVENTS,
+            &[1],
+            Expect::Reply(id::TOUCH_EVENTS),
+            "touch events on",
+        )?;
+        Ok(g)
+    }
+
+    /// The name the device reported.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Bytes written to the link so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent
+    }
+
+    /// Sends a command and waits for its reply: ACKs good replies, NACKs
+    /// ones with a bad checksum (the device resends), resends the command
+    /// after a communication/checksum error status or a time-out, all
+    /// bounded by the policy. Key and gesture reports that arrive meanwhile
+    /// are ACKed and queued.
+    fn command(
+        &mut self,
+        command: u8,
+        data: &[u8],
+        expect: Expect,
+        what: &str,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let frame = codec::encode(command, data);
+        let wait = if expect == Expect::Status {
+            self.policy.move_timeout
+        } else {
+            self.policy.reply_timeout
+        };
+        for _ in 0..self.policy.attempts {
+            self.link.send(&frame)?;
+            self.bytes_sent += frame.len() as u64;
+            let deadline = Instant::now() + wait;
+            let mut nacks = 0;
+            while let Some(byte) = self.link.byte_before(deadline)? {
+                match self.decoder.push(byte) {
+                    None | Some(Decoded::Broken) => {}
+                    Some(Decoded::BadChecksum { .. }) => {
+                        nacks += 1;
+                        if nacks > self.policy.attempts {
+                            break;
+                        }
+                        self.reply_control(id::NACK)?;
+                    }
+                    Some(Decoded::Frame { command: c, data }) => {
+                        self.reply_control(id::ACK)?;
+                        if self.take_event(c, &data) {
+                            continue;
+                        }
+                        match (c, expect) {
+                            (id::STATUS, _) if data[0] == 0 && expect == Expect::Status => {
+                                return Ok(data)
+                            }
+                            (id::STATUS, _) if matches!(data[0], 2 | 3) => break,
+                            (id::STATUS, _) => {
+                                return Err(DeviceError::Refused {
+                                    device: "graphiti",
+                                    what: what.to_string(),
+                                    reason: status_text(data[0]).to_string(),
+                                })
+                            }
+                            (c, Expect::Reply(want)) if c == want => return Ok(data),
+                            // A late reply to an earlier attempt: already ACKed.
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        Err(DeviceError::NoReply {
+            device: "graphiti",
+            what: what.to_string(),
+            attempts: self.policy.attempts,
+        })
+    }
+
+    fn reply_control(&mut self, command: u8) -> Result<(), DeviceError> {
+        let frame = codec::encode(command, &[]);
+        self.bytes_sent += frame.len() as u64;
+        self.link.send(&frame)
+    }
+
+    /// Queues key and gesture reports as button presses; true if it was one.
+    fn take_event(&mut self, command: u8, data: &[u8]) -> bool {
+        let buttons = match command {
+            id::KEY_REPORT | id::KEY_REPORT_PLUS => key_buttons(data),
+            id::GESTURE => gesture_button(data[0]).into_iter().collect(),
+            _ => return false,
+        };
+        let at = Instant::now();
+        for button in buttons {
+            for pressed in [true, false] {
+                self.events.push_back(ButtonEvent {
+                    button,
+                    pressed,
+                    at,
+                });
+            }
+        }
+        true
+    }
+}
+
+/// The bytes of each way of sending `frame` over `shown`: one full-display
+/// command, or one row command per changed row.
+pub fn frame_commands(frame: &PinFrame, shown: Option<&PinFrame>) -> Vec<(u8, Vec<u8>)> {
+    let width = frame.geometry().width as usize;
+    let pairs = |from: usize, to: usize| -> Vec<u8> {
+        (from..to)
+            .flat_map(|i| [frame.heights()[i], frame.blink()[i].min(MAX_BLINK)])
+            .collect()
+    };
+    let full = vec![(id::UPDATE_DISPLAY, pairs(0, frame.geometry().pins()))];
+    let Some(shown) = shown else {
+        return full;
+    };
+    let rows: Vec<(u8, Vec<u8>)> = (0..frame.geometry().height as usize)
+        .filter(|&r| {
+            let span = r * width..(r + 1) * width;
+            frame.heights()[span.clone()] != shown.heights()[span.clone()]
+                || frame.blink()[span.clone()] != shown.blink()[span]
+        })
+        .map(|r| {
+            let mut data = vec![r as u8 + 1];
+            data.extend(pairs(r * width, (r + 1) * width));
+            (id::ONE_ROW, data)
+        })
+        .collect();
+    let wire = |cmds: &[(u8, Vec<u8>)]| -> usize {
+        cmds.iter().map(|(c, d)| codec::encode(*c, d).len()).sum()
+    };
+    if wire(&rows) < wire(&full) {
+        rows
+    } else {
+        full
+    }
+}
+
+impl<L: Read + Write> PinDisplay for GraphitiLink<L> {
+    fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    /// Sends the whole display (0x15) or only the changed rows (0x18),
+    /// whichever is fewer bytes, each answered once the pins have moved.
+    fn show(&mut self, frame: &PinFrame) -> Result<(), DeviceError> {
+        check_geometry(self.geometry, frame)?;
+        let commands = frame_commands(frame, self.shown.as_ref());
+        // Until every command is confirmed the device shows something in
+        // between: forget what it shows so that a retry sends everything.
+        self.shown = None;
+        for (command, data) in commands {
+            let what = if command == id::UPDATE_DISPLAY {
+                "update display".to_string()
+            } else {
+                format!("update row {}", data[0])
+            };
+            self.command(command, &data, Expect::Status, &what)?;
+        }
+        self.shown = Some(frame.clone());
+        Ok(())
+    }
+}
+
+impl<L: Read + Write> Haptic for GraphitiLink<L> {
+    /// Each pulse is one vibrate command (the device takes 100..1000 ms;
+    /// longer pulses are split, shorter ones lengthened to 100 ms).
+    fn play(&mut self, pattern: &Pattern) -> Result<(), DeviceError> {
+        for pulse in &pattern.pulses {
+            let mut left = pulse.on.as_millis().max(100) as u64;
+            while left > 0 {
+                let ms = left.clamp(100, 1000);
+                left = left.saturating_sub(ms);
+                let [hi, lo] = (ms as u16).to_be_bytes();
+                self.command(id::VIBRATE, &[200, 80, hi, lo], Expect::Status, "vibrate")?;
+                std::thread::sleep(Duration::from_millis(ms));
+            }
+            std::thread::sleep(pulse.off);
+        }
+        Ok(())
+    }
+}
+
+impl<L: Read + Write> Buttons for GraphitiLink<L> {
+    fn next_event(&mut self, timeout: Duration) -> Result<Option<ButtonEvent>, DeviceError> {
+        let deadline = Instant::now() + timeout;
+        while self.events.is_empty() {
+            let Some(byte) = self.link.byte_before(deadline)? else {
+                break;
+            };
+            match self.decoder.push(byte) {
+                Some(Decoded::Frame { command, data }) => {
+                    self.reply_control(id::ACK)?;
+                    self.take_event(command, &data);
+                }
+                Some(Decoded::BadChecksum { .. }) => self.reply_control(id::NACK)?,
+                _ => {}
+            }
+        }
+        Ok(self.events.pop_front())
+    }
+}
+
+fn ascii(data: &[u8]) -> String {
+    data.iter()
+        .filter(|&&b| b != 0)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '?'
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// "60|40" and "4" (the top level) as a geometry.
+pub fn parse_geometry(resolution: &str, levels: &str) -> Option<Geometry> {
+    let (w, h) = resolution.split_once('|')?;
+    let top: u8 = levels.trim().parse().ok()?;
+    Geometry::new(
+        w.trim().parse().ok()?,
+        h.trim().parse().ok()?,
+        top.checked_add(1)?,
+    )
+    .ok()
+}
+
+/// The buttons pressed in a 3-byte key report. The first two bytes hold
+/// four nibbles, low bit first: dots 1, 2, 3, 7 | dots 4, 5, 6, 8 | Up,
+/// Left, Down, Right | Select, Space.
+pub fn key_buttons(data: &[u8]) -> Vec<Button> {
+    let nibbles = [data[0] >> 4, data[0] & 0xF, data[1] >> 4, data[1] & 0xF];
+    // The appliance's keys: arrows pan, Select loads the next scan, Space
+    // repeats the verdict; dot 1 previous, dot 4 next, dots 2/5 zoom out/in,
+    // dot 3 cycles the representation.
+    let map: [[Option<Button>; 4]; 4] = [
+        [
+            Some(Button::Previous),
+            Some(Button::ZoomOut),
+            Some(Button::Cycle),
+            None,
+        ],
+        [Some(Button::Next), Some(Button::ZoomIn), None, None],
+        [
+            Some(Button::PanUp),
+            Some(Button::PanLeft),
+            Some(Button::PanDown),
+            Some(Button::PanRight),
+        ],
+        [Some(Button::Next), Some(Button::Repeat), None, None],
+    ];
+    let mut buttons = Vec::new();
+    for (nibble, keys) in nibbles.iter().zip(map) {
+        for (bit, key) in keys.iter().enumerate() {
+            if nibble & (1 << bit) != 0 {
+                if let Some(b) = key {
+                    buttons.push(*b);
+                }
+            }
+        }
+    }
+    buttons
+}
+
+/// The button a touch gesture stands for: swipes left/right step through
+/// scans, up/down zoom, a double tap repeats the verdict.
+pub fn gesture_button(gesture: u8) -> Option<Button> {
+    Some(match gesture {
+        2 => Button::Repeat,
+        3 => Button::ZoomOut,
+        4 => Button::ZoomIn,
+        5 => Button::Previous,
+        6 => Button::Next,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codec::*;
+    use super::*;
+
+    #[test]
+    fn frames_match_the_specs_worked_examples() {
+        assert_eq!(encode(0x01, &[]), [0x1B, 0x01, 0xFF]);
+        assert_eq!(
+            encode(id::ONE_PIN, &[10, 10, 4, 10]),
+            [0x1B, 0x17, 0x0A, 0x0A, 0x04, 0x0A, 0xC7]
+        );
+        assert_eq!(encode(id::SET_ALL, &[3]), [0x1B, 0x16, 0x03, 0xE7]);
+        assert_eq!(encode(id::STATUS, &[0]), [0x1B, 0x53, 0x00, 0xAD]);
+        assert_eq!(encode(id::ACK, &[]), [0x1B, 0x51, 0xAF]);
+        assert_eq!(encode(id::NACK, &[]), [0x1B, 0x52, 0xAE]);
+    }
+
+    #[test]
+    fn a_1b_data_byte_is_doubled_and_summed_once() {
+        // Row 27 (0x1B): the row byte is doubled on the wire.
+        let mut data = vec![0x1B];
+        data.extend([0u8; 120]);
+        let wire = encode(id::ONE_ROW, &data);
+        assert_eq!(&wire[..4], [0x1B, 0x18, 0x1B, 0x1B]);
+        assert_eq!(wire.len(), 2 + 122 + 1);
+        // 0x18 + 0x1B = 0x33; checksum 0xCD, counted once.
+        assert_eq!(*wire.last().unwrap(), 0xCD);
+        // A checksum of 0x1B is doubled too: 0x17 + data summing to 0xCE.
+        let wire = encode(id::ONE_PIN, &[40, 60, 4, 0x66]);
+        assert_eq!(checksum(id::ONE_PIN, &[40, 60, 4, 0x66]), 0x1B);
+        assert_eq!(&wire[wire.len() - 2..], [0x1B, 0x1B]);
+    }
+
+    #[test]
+    fn the_decoder_unescapes_and_resynchronises() {
+        let mut d = Decoder::new(Direction::ToDevice);
+        let mut data = vec![0x1B];
+        data.extend([0x1Bu8; 120]);
+        let mut stream = vec![0x00, 0xFF, 0x42];
+        stream.extend(&encode(id::ONE_ROW, &data)[..50]);
+        stream.extend(encode(id::ONE_ROW, &data));
+        let mut bad = encode(id::ONE_PIN, &[1, 1, 4, 0]);
+        *bad.last_mut().unwrap() ^= 0x01;
+        stream.extend(bad);
+        let out: Vec<Decoded> = stream.into_iter().filter_map(|b| d.push(b)).collect();
+        assert_eq!(
+            out,
+            vec![
+                Decoded::Broken,
+                Decoded::Frame {
+                    command: id::ONE_ROW,
+                    data
+                },
+                Decoded::BadChecksum {
+                    command: id::ONE_PIN
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn changed_rows_go_as_row_commands_when_fewer_bytes() {
+        let g = Geometry::GRAPHITI;
+        let a = PinFrame::flat(g);
+        assert_eq!(frame_commands(&a, None)[0].0, id::UPDATE_DISPLAY);
+        assert_eq!(frame_commands(&a, None)[0].1.len(), 4800);
+        let mut b = a.clone();
+        b.set(embedded_graphics::prelude::Point::new(3, 5), 2);
+        let cmds = frame_commands(&b, Some(&a));
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(cmds[0].0, id::ONE_ROW);
+        assert_eq!(cmds[0].1[0], 6, "rows count from 1");
+        assert_eq!(cmds[0].1[1 + 2 * 3], 2);
+        // Every row changed: one full frame is fewer bytes than 40 rows.
+        let mut c = a.clone();
+        for y in 0..40 {
+            c.set(embedded_graphics::prelude::Point::new(0, y), 1);
+        }
+        assert_eq!(frame_commands(&c, Some(&a))[0].0, id::UPDATE_DISPLAY);
+    }
+
+    #[test]
+    fn key_reports_and_gestures_become_buttons() {
+        assert_eq!(key_buttons(&[0x10, 0x00, 0]), vec![Button::Previous]);
+        assert_eq!(
+            key_buttons(&[0x00, 0x81, 0]),
+            vec![Button::PanRight, Button::Next]
+        );
+        assert_eq!(key_buttons(&[0x00, 0x02, 0]), vec![Button::Repeat]);
+        assert_eq!(gesture_button(6), Some(Button::Next));
+        assert_eq!(gesture_button(9), None);
+    }
+
+    #[test]
+    fn geometry_comes_from_the_replies() {
+        assert_eq!(parse_geometry("60|40", "4"), Some(Geometry::GRAPHITI));
+        assert_eq!(parse_geometry("60x40", "4"), None);
+        assert_eq!(parse_geometry("60|40", "x"), None);
+    }
+}

@@ -1,0 +1,122 @@
+//! Serial links: opening a port, reading bytes against a deadline, and the
+//! retry policy every serial driver shares.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::DeviceError;
+
+/// How long a read may block before the driver looks at its deadline again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// How hard a driver tries before it reports an error. Every wait is
+/// bounded, so a silent or vanished device ends in an error, never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Times a command is sent before giving up.
+    pub attempts: u32,
+    /// Wait for a reply to a query or an acknowledgement.
+    pub reply_timeout: Duration,
+    /// Wait for a reply that comes only after the pins have moved.
+    pub move_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            reply_timeout: Duration::from_millis(500),
+            move_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens the serial port at `path` (8N1, no flow control), exclusively.
+pub fn open_serial(path: &Path, baud: u32) -> Result<serialport::TTYPort, DeviceError> {
+    serialport::new(path.to_string_lossy(), baud)
+        .timeout(POLL)
+        .open_native()
+        .map_err(|e| DeviceError::Io {
+            target: path.display().to_string(),
+            source: e.into(),
+        })
+}
+
+/// A link with a receive buffer, read byte by byte against deadlines.
+#[derive(Debug)]
+pub struct Link<L> {
+    device: &'static str,
+    io: L,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl<L: Read + Write> Link<L> {
+    /// Wraps `io`, naming `device` in errors.
+    pub fn new(device: &'static str, io: L) -> Self {
+        Link {
+            device,
+            io,
+            buf: Vec::with_capacity(512),
+            at: 0,
+        }
+    }
+
+    /// The next byte, or `None` once `deadline` has passed.
+    pub fn byte_before(&mut self, deadline: Instant) -> Result<Option<u8>, DeviceError> {
+        loop {
+            if self.at < self.buf.len() {
+                self.at += 1;
+                return Ok(Some(self.buf[self.at - 1]));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            self.buf.resize(512, 0);
+            self.at = 0;
+            match self.io.read(&mut self.buf) {
+                Ok(0) => {
+                    self.buf.clear();
+                    return Err(self.gone(io::ErrorKind::UnexpectedEof.into()));
+                }
+                Ok(n) => self.buf.truncate(n),
+                Err(e) => {
+                    self.buf.clear();
+                    match e.kind() {
+                        io::ErrorKind::TimedOut
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::Interrupted => {}
+                        _ => return Err(self.gone(e)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops whatever has been received and not read yet.
+    pub fn discard_input(&mut self) {
+        self.buf.clear();
+        self.at = 0;
+    }
+
+    /// Sends `bytes` in full.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
+        self.io
+            .write_all(bytes)
+            .and_then(|()| self.io.flush())
+            .map_err(|e| self.gone(e))
+    }
+
+    /// The device's name, for errors.
+    pub fn device(&self) -> &'static str {
+        self.device
+    }
+
+    fn gone(&self, source: io::Error) -> DeviceError {
+        DeviceError::Disconnected {
+            device: self.device,
+            source,
+        }
+    }
+}

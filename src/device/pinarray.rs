@@ -1,0 +1,468 @@
+//! The touchray pin-array protocol, for DIY arrays driven by a
+//! microcontroller. The wire format is specified in
+//! `docs/pinarray-protocol.md`; [`wire`] is its byte layer (shared with the
+//! emulator) and [`PinArrayLink`] the host side.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::time::Instant;
+
+use super::link::{Link, RetryPolicy};
+use super::{check_geometry, DeviceError, PinDisplay};
+use crate::tactile::{Geometry, PinFrame};
+
+/// Default serial speed.
+pub const BAUD: u32 = 115_200;
+/// Protocol version spoken here.
+pub const VERSION: u8 = 1;
+
+/// Message types.
+pub mod kind {
+    /// Host: who are you? Answered by [`HELLO_REPLY`].
+    pub const HELLO: u8 = 0x01;
+    /// Host: buffer one row (row u16 BE, then one height byte per pin).
+    pub const SET_ROW: u8 = 0x02;
+    /// Host: move all pins to the buffered rows.
+    pub const COMMIT: u8 = 0x03;
+    /// Host: are the motors busy? Answered by [`STATUS_REPLY`].
+    pub const STATUS: u8 = 0x04;
+    /// Device: accepted (payload: the type accepted).
+    pub const ACK: u8 = 0x80;
+    /// Device: version, width u16, height u16, levels, move time ms u16.
+    pub const HELLO_REPLY: u8 = 0x81;
+    /// Device: the pins of a commit have moved (payload: commit count u16).
+    pub const DONE: u8 = 0x83;
+    /// Device: busy flag, commit count u16.
+    pub const STATUS_REPLY: u8 = 0x84;
+    /// Device: a key went down or up (key id, 1 = down).
+    pub const KEY: u8 = 0x90;
+    /// Device: refused (payload: reason, see [`super::nak_reason`]).
+    pub const NAK: u8 = 0xEE;
+}
+
+/// What a NAK's reason byte means.
+pub fn nak_reason(code: u8) -> &'static str {
+    match code {
+        1 => "CRC or framing error",
+        2 => "bad length",
+        3 => "value out of range",
+        4 => "unknown message type",
+        5 => "busy",
+        _ => "unknown reason",
+    }
+}
+
+/// Framing: COBS with a 0x00 delimiter, CRC-16/CCITT-FALSE.
+pub mod wire {
+    /// Longest payload.
+    pub const MAX_PAYLOAD: usize = 250;
+
+    /// CRC-16/CCITT-FALSE: polynomial 0x1021, initial 0xFFFF, no
+    /// reflection, no final XOR ("123456789" gives 0x29B1).
+    pub fn crc16(bytes: &[u8]) -> u16 {
+        let mut crc = 0xFFFFu16;
+        for &b in bytes {
+            crc ^= u16::from(b) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc
+    }
+
+    /// Consistent Overhead Byte Stuffing: no 0x00 in the output.
+    pub fn cobs_encode(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len() + data.len() / 254 + 2);
+        let mut code_at = 0;
+        out.push(0);
+        let mut code = 1u8;
+        for &b in data {
+            if b == 0 {
+                out[code_at] = code;
+                code_at = out.len();
+                out.push(0);
+                code = 1;
+            } else {
+                out.push(b);
+                code += 1;
+                if code == 0xFF {
+                    out[code_at] = code;
+                    code_at = out.len();
+                    out.push(0);
+                    code = 1;
+                }
+            }
+        }
+        out[code_at] = code;
+        out
+    }
+
+    /// Undoes [`cobs_encode`]; `None` for a malformed block.
+    pub fn cobs_decode(data: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(data.len());
+        let mut i = 0;
+        while i < data.len() {
+            let code = data[i] as usize;
+            if code == 0 || i + code > data.len() {
+                return None;
+            }
+            out.extend(&data[i + 1..i + code]);
+            i += code;
+            if code < 0xFF && i < data.len() {
+                out.push(0);
+            }
+        }
+        Some(out)
+    }
+
+    /// A message: type, sequence number, payload.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Message {
+        /// Message type.
+        pub kind: u8,
+        /// Sequence number; answers carry the request's.
+        pub seq: u8,
+        /// Payload.
+        pub payload: Vec<u8>,
+    }
+
+    impl Message {
+        /// The message on the wire: COBS(type, seq, payload, CRC big-endian), 0x00.
+        pub fn encode(&self) -> Vec<u8> {
+            let mut packet = vec![self.kind, self.seq];
+            packet.extend(&self.payload);
+            packet.extend(crc16(&packet).to_be_bytes());
+            let mut out = cobs_encode(&packet);
+            out.push(0);
+            out
+        }
+    }
+
+    /// What arrived.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Decoded {
+        /// A message with a correct CRC.
+        Message(Message),
+        /// A frame that failed COBS, length or CRC checks, with the
+        /// sequence byte if one could be read.
+        Bad(Option<u8>),
+    }
+
+    /// Collects bytes up to each 0x00 delimiter.
+    #[derive(Debug, Clone, Default)]
+    pub struct Decoder {
+        frame: Vec<u8>,
+    }
+
+    impl Decoder {
+        /// Feeds one byte.
+        pub fn push(&mut self, byte: u8) -> Option<Decoded> {
+            if byte != 0 {
+                if self.frame.len() <= MAX_PAYLOAD + 8 {
+                    self.frame.push(byte);
+                }
+                return None;
+            }
+            let frame = std::mem::take(&mut self.frame);
+            if frame.is_empty() {
+                return None;
+            }
+            let Some(packet) =
+                cobs_decode(&frame).filter(|p| (4..=MAX_PAYLOAD + 4).contains(&p.len()))
+            else {
+                return Some(Decoded::Bad(None));
+            };
+            let (body, crc) = packet.split_at(packet.len() - 2);
+            if crc16(body).to_be_bytes() != crc {
+                return Some(Decoded::Bad(Some(body[1])));
+            }
+            Some(Decoded::Message(Message {
+                kind: body[0],
+                seq: body[1],
+                payload: body[2..].to_vec(),
+            }))
+        }
+
+        /// Forgets a half-received frame.
+        pub fn reset(&mut self) {
+            self.frame.clear();
+        }
+    }
+}
+
+use wire::{Decoded, Decoder, Message};
+
+/// The device's description, from its HELLO reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hello {
+    /// Protocol version.
+    pub version: u8,
+    /// Pins and levels.
+    pub geometry: Geometry,
+    /// Time the pins take to move, ms.
+    pub move_ms: u16,
+}
+
+impl Hello {
+    /// Reads a HELLO reply's payload.
+    pub fn parse(p: &[u8]) -> Option<Hello> {
+        let [version, w0, w1, h0, h1, levels, m0, m1] = *p else {
+            return None;
+        };
+        let geometry = Geometry::new(
+            u32::from(u16::from_be_bytes([w0, w1])),
+            u32::from(u16::from_be_bytes([h0, h1])),
+            levels,
+        )
+        .ok()?;
+        (geometry.width as usize + 2 <= wire::MAX_PAYLOAD).then_some(Hello {
+            version,
+            geometry,
+            move_ms: u16::from_be_bytes([m0, m1]),
+        })
+    }
+
+    /// The payload of a HELLO reply.
+    pub fn payload(&self) -> Vec<u8> {
+        let mut p = vec![self.version];
+        p.extend((self.geometry.width as u16).to_be_bytes());
+        p.extend((self.geometry.height as u16).to_be_bytes());
+        p.push(self.geometry.levels);
+        p.extend(self.move_ms.to_be_bytes());
+        p
+    }
+}
+
+/// A pin array on a serial link.
+#[derive(Debug)]
+pub struct PinArrayLink<L> {
+    link: Link<L>,
+    decoder: Decoder,
+    policy: RetryPolicy,
+    hello: Hello,
+    seq: u8,
+    commits: u16,
+    shown: Option<PinFrame>,
+    keys: VecDeque<(u8, bool)>,
+}
+
+impl<L: Read + Write> PinArrayLink<L> {
+    /// Connects over `io`: HELLO, and checks the protocol version.
+    pub fn connect(io: L, policy: RetryPolicy) -> Result<Self, DeviceError> {
+        let mut array = PinArrayLink {
+            link: Link::new("pinarray", io),
+            decoder: Decoder::default(),
+            policy,
+            hello: Hello {
+                version: VERSION,
+                geometry: Geometry::GRAPHITI,
+                move_ms: 0,
+            },
+            seq: 0,
+            commits: 0,
+            shown: None,
+            keys: VecDeque::new(),
+        };
+        let reply = array.request(kind::HELLO, Vec::new(), kind::HELLO_REPLY, "hello")?;
+        array.hello = Hello::parse(&reply).ok_or_else(|| DeviceError::Protocol {
+            device: "pinarray",
+            message: format!("hello reply {reply:02X?} describes no display"),
+        })?;
+        if array.hello.version != VERSION {
+            return Err(DeviceError::Protocol {
+                device: "pinarray",
+                message: format!(
+                    "protocol version {} (touchray speaks {VERSION})",
+                    array.hello.version
+                ),
+            });
+        }
+        let status = array.request(kind::STATUS, Vec::new(), kind::STATUS_REPLY, "status")?;
+        array.commits = status
+            .get(1..3)
+            .map_or(0, |c| u16::from_be_bytes([c[0], c[1]]));
+        Ok(array)
+    }
+
+    /// What the device said about itself.
+    pub fn hello(&self) -> Hello {
+        self.hello
+    }
+
+    /// Key events received so far (key id, down), oldest first.
+    pub fn take_keys(&mut self) -> Vec<(u8, bool)> {
+        self.keys.drain(..).collect()
+    }
+
+    /// Sends one message and waits for its answer (`answer` or ACK);
+    /// re-sends it unchanged, same sequence number, after a time-out or a
+    /// CRC/busy NAK.
+    fn request(
+        &mut self,
+        kind: u8,
+        payload: Vec<u8>,
+        answer: u8,
+        what: &str,
+    ) -> Result<Vec<u8>, DeviceError> {
+        self.seq = self.seq.wrapping_add(1);
+        let message = Message {
+            kind,
+            seq: self.seq,
+            payload,
+        }
+        .encode();
+        for _ in 0..self.policy.attempts {
+            self.link.send(&message)?;
+            let deadline = Instant::now() + self.policy.reply_timeout;
+            while let Some(byte) = self.link.byte_before(deadline)? {
+                let Some(Decoded::Message(m)) = self.decoder.push(byte) else {
+                    continue;
+                };
+                match m.kind {
+                    kind::KEY => self.take_key(&m.payload),
+                    _ if m.seq != self.seq => {}
+                    k if k == answer => return Ok(m.payload),
+                    kind::NAK if matches!(m.payload.first(), Some(1 | 5)) => break,
+                    kind::NAK => {
+                        return Err(DeviceError::Refused {
+                            device: "pinarray",
+                            what: what.to_string(),
+                            reason: nak_reason(m.payload.first().copied().unwrap_or(0)).into(),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Err(DeviceError::NoReply {
+            device: "pinarray",
+            what: what.to_string(),
+            attempts: self.policy.attempts,
+        })
+    }
+
+    fn take_key(&mut self, payload: &[u8]) {
+        if let [key, down] = *payload {
+            self.keys.push_back((key, down == 1));
+        }
+    }
+
+    /// Waits for DONE of commit number `commit`; if it does not come (lost
+    /// on the line), asks STATUS whether the commit went through.
+    fn wait_done(&mut self, commit: u16) -> Result<(), DeviceError> {
+        let deadline = Instant::now()
+            + self.policy.move_timeout
+            + std::time::Duration::from_millis(u64::from(self.hello.move_ms));
+        while let Some(byte) = self.link.byte_before(deadline)? {
+            match self.decoder.push(byte) {
+                Some(Decoded::Message(m))
+                    if m.kind == kind::DONE && m.payload == commit.to_be_bytes() =>
+                {
+                    return Ok(())
+                }
+                Some(Decoded::Message(m)) if m.kind == kind::KEY => self.take_key(&m.payload),
+                _ => {}
+            }
+        }
+        let status = self.request(kind::STATUS, Vec::new(), kind::STATUS_REPLY, "status")?;
+        match status.as_slice() {
+            [0, hi, lo] if u16::from_be_bytes([*hi, *lo]) == commit => Ok(()),
+            _ => Err(DeviceError::NoReply {
+                device: "pinarray",
+                what: format!("pins of commit {commit}"),
+                attempts: 1,
+            }),
+        }
+    }
+}
+
+impl<L: Read + Write> PinDisplay for PinArrayLink<L> {
+    fn geometry(&self) -> Geometry {
+        self.hello.geometry
+    }
+
+    /// Sends the rows that changed, commits, and waits until the pins moved.
+    fn show(&mut self, frame: &PinFrame) -> Result<(), DeviceError> {
+        check_geometry(self.hello.geometry, frame)?;
+        let shown = self.shown.take();
+        for (r, row) in frame.rows().enumerate() {
+            if shown.as_ref().is_some_and(|s| s.rows().nth(r) == Some(row)) {
+                continue;
+            }
+            let mut payload = (r as u16).to_be_bytes().to_vec();
+            payload.extend(row);
+            self.request(kind::SET_ROW, payload, kind::ACK, &format!("row {r}"))?;
+        }
+        self.request(kind::COMMIT, Vec::new(), kind::ACK, "commit")?;
+        self.commits = self.commits.wrapping_add(1);
+        self.wait_done(self.commits)?;
+        self.shown = Some(frame.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire::*;
+    use super::*;
+
+    #[test]
+    fn crc16_is_ccitt_false() {
+        assert_eq!(crc16(b"123456789"), 0x29B1);
+    }
+
+    #[test]
+    fn cobs_round_trips_and_removes_zeros() {
+        for data in [
+            vec![],
+            vec![0],
+            vec![0, 0],
+            vec![1, 2, 0, 3],
+            (1..=254).collect::<Vec<u8>>(),
+            (0..600).map(|i| (i % 7) as u8).collect(),
+        ] {
+            let enc = cobs_encode(&data);
+            assert!(!enc.contains(&0));
+            assert_eq!(cobs_decode(&enc).unwrap(), data);
+        }
+        // The textbook examples.
+        assert_eq!(
+            cobs_encode(&[0x11, 0x22, 0x00, 0x33]),
+            [0x03, 0x11, 0x22, 0x02, 0x33]
+        );
+        assert_eq!(cobs_encode(&[0x00]), [0x01, 0x01]);
+    }
+
+    #[test]
+    fn messages_survive_the_wire_and_bad_crcs_are_caught() {
+        let m = Message {
+            kind: kind::SET_ROW,
+            seq: 7,
+            payload: vec![0, 3, 0, 1, 2, 0],
+        };
+        let wire = m.encode();
+        assert_eq!(*wire.last().unwrap(), 0);
+        let mut d = Decoder::default();
+        let got: Vec<_> = wire.iter().filter_map(|&b| d.push(b)).collect();
+        assert_eq!(got, vec![Decoded::Message(m.clone())]);
+        let mut bad = wire.clone();
+        bad[3] ^= 0x40;
+        let got: Vec<_> = bad.iter().filter_map(|&b| d.push(b)).collect();
+        assert!(matches!(got[..], [Decoded::Bad(_)]));
+    }
+
+    #[test]
+    fn hello_round_trips() {
+        let h = Hello {
+            version: 1,
+            geometry: Geometry::new(32, 24, 4).unwrap(),
+            move_ms: 250,
+        };
+        assert_eq!(Hello::parse(&h.payload()), Some(h));
+        assert_eq!(Hello::parse(&[1, 0, 0, 0, 24, 4, 0, 0]), None);
+    }
+}

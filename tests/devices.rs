@@ -1,0 +1,320 @@
+//! Serial display drivers against their firmware emulators over real
+//! pseudo-terminals, with faults injected: the emulator ends up showing
+//! exactly the frame sent, or the driver reports a clear error within a
+//! bounded time.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use touchray::device::dotpad::DotPadLink;
+use touchray::device::emulator::{Emulator, Faults, Kind, Options};
+use touchray::device::graphiti::GraphitiLink;
+use touchray::device::link::{open_serial, RetryPolicy};
+use touchray::device::pinarray::PinArrayLink;
+use touchray::device::{Button, Buttons, DeviceError, Haptic, Pattern, PinDisplay};
+use touchray::infer::{Finding, Verdict};
+use touchray::pipeline::render;
+use touchray::tactile::layout::{compose, Pan, Screen};
+use touchray::tactile::{Geometry, PinFrame};
+
+const POLICY: RetryPolicy = RetryPolicy {
+    attempts: 3,
+    reply_timeout: Duration::from_millis(400),
+    move_timeout: Duration::from_millis(800),
+};
+
+/// The frames a bedside session shows: a real radiograph with a pneumonia
+/// finding (so the indicator blinks), then one zoom-and-pan step.
+fn frames(geometry: Geometry) -> (PinFrame, PinFrame) {
+    let r = render(
+        &common::sample("nih_cxr14_DX_nofinding_nccid.dcm"),
+        geometry,
+    )
+    .unwrap();
+    let mut screen = Screen {
+        finding: Some(Finding {
+            verdict: Verdict::Pneumonia,
+            p_pneumonia: 0.93,
+        }),
+        ..Screen::default()
+    };
+    let first = compose(&r.relief, &r.representations, &screen, geometry);
+    screen.viewport.zoom_in();
+    screen.viewport.pan(Pan::Left);
+    let second = compose(&r.relief, &r.representations, &screen, geometry);
+    assert_ne!(first, second);
+    (first, second)
+}
+
+fn start(kind: Kind, faults: Faults) -> Emulator {
+    Emulator::start(
+        kind,
+        Options {
+            faults,
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+fn graphiti(emulator: &Emulator) -> Result<GraphitiLink<serialport::TTYPort>, DeviceError> {
+    GraphitiLink::connect(open_serial(&emulator.path(), 115_200)?, POLICY)
+}
+
+#[test]
+fn graphiti_shows_exactly_the_frames_sent() {
+    let emulator = start(Kind::Graphiti, Faults::default());
+    let mut g = graphiti(&emulator).unwrap();
+    assert_eq!(g.geometry(), Geometry::GRAPHITI);
+    assert!(g.name().starts_with("Graphiti"), "{}", g.name());
+    let (first, second) = frames(g.geometry());
+    g.show(&first).unwrap();
+    let record = emulator.record();
+    assert!(record.frame == first, "emulator shows another frame");
+    assert!(
+        record.frame.blink().iter().any(|&b| b > 0),
+        "indicator blinks"
+    );
+    let before = g.bytes_sent();
+    g.show(&second).unwrap();
+    assert!(
+        emulator.record().frame == second,
+        "emulator shows another frame"
+    );
+    // Showing the same frame again sends nothing at all.
+    let after = g.bytes_sent();
+    g.show(&second).unwrap();
+    assert_eq!(g.bytes_sent(), after);
+    assert!(after > before);
+    assert_eq!(emulator.record().refused, 0);
+}
+
+#[test]
+fn graphiti_recovers_from_refusals_and_corrupted_replies() {
+    let emulator = start(
+        Kind::Graphiti,
+        Faults {
+            refuse_every: Some(3),
+            corrupt_every: Some(4),
+            ..Faults::default()
+        },
+    );
+    let mut g = graphiti(&emulator).unwrap();
+    let (first, second) = frames(g.geometry());
+    for frame in [&first, &second, &first] {
+        g.show(frame).unwrap();
+        assert!(
+            &emulator.record().frame == frame,
+            "emulator shows another frame"
+        );
+    }
+    assert!(emulator.record().refused >= 2);
+}
+
+#[test]
+fn graphiti_gives_up_clearly_when_every_reply_is_corrupt() {
+    let emulator = start(
+        Kind::Graphiti,
+        Faults {
+            corrupt_every: Some(1),
+            ..Faults::default()
+        },
+    );
+    let t = Instant::now();
+    let err = graphiti(&emulator).unwrap_err();
+    assert!(matches!(err, DeviceError::NoReply { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("graphiti: no valid reply to device name"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn graphiti_reports_silence_and_unplugging_and_works_after_replugging() {
+    // Connecting takes 5 replies; then silence.
+    let emulator = start(
+        Kind::Graphiti,
+        Faults {
+            silent_after: Some(5),
+            ..Faults::default()
+        },
+    );
+    let mut g = graphiti(&emulator).unwrap();
+    let (first, _) = frames(g.geometry());
+    let t = Instant::now();
+    let err = g.show(&first).unwrap_err();
+    assert!(
+        matches!(err, DeviceError::NoReply { attempts: 3, .. }),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(6));
+
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("graphiti");
+    let emulator = Emulator::start(
+        Kind::Graphiti,
+        Options {
+            faults: Faults {
+                // The reply to the first frame is the last before unplugging.
+                vanish_after: Some(6),
+                vanish_for: Duration::from_millis(300),
+                ..Faults::default()
+            },
+            link: Some(link.clone()),
+            png: None,
+        },
+    )
+    .unwrap();
+    let mut g = GraphitiLink::connect(open_serial(&link, 115_200).unwrap(), POLICY).unwrap();
+    let (_, second) = frames(g.geometry());
+    // The first frame may or may not be confirmed before the cable goes;
+    // the next one cannot be.
+    let err = match g.show(&first) {
+        Err(e) => e,
+        Ok(()) => g.show(&second).unwrap_err(),
+    };
+    assert!(
+        matches!(
+            err,
+            DeviceError::Disconnected { .. } | DeviceError::NoReply { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(emulator.record().vanished, 1);
+    // Plugged back in under the same link: open again and show.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut g = loop {
+        match open_serial(&link, 115_200).and_then(|p| GraphitiLink::connect(p, POLICY)) {
+            Ok(g) => break g,
+            Err(e) if Instant::now() > deadline => panic!("never came back: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    g.show(&first).unwrap();
+    assert!(
+        emulator.record().frame == first,
+        "emulator shows another frame"
+    );
+}
+
+#[test]
+fn graphiti_vibrates_and_reports_keys() {
+    let emulator = start(Kind::Graphiti, Faults::default());
+    let mut g = graphiti(&emulator).unwrap();
+    g.play(&Pattern::uncertain()).unwrap();
+    assert_eq!(emulator.record().vibrations, vec![120, 120, 450]);
+    // Right arrow (bit 8 of the high nibble of the second report byte).
+    emulator.press(0x80);
+    let event = g.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    assert_eq!(event.button, Button::PanRight);
+    assert!(event.pressed);
+    let release = g.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    assert!(!release.pressed);
+    assert_eq!(g.next_event(Duration::from_millis(50)).unwrap(), None);
+}
+
+fn dotpad(emulator: &Emulator) -> Result<DotPadLink<serialport::TTYPort>, DeviceError> {
+    DotPadLink::connect(open_serial(&emulator.path(), 115_200)?, POLICY)
+}
+
+#[test]
+fn dotpad_shows_binary_frames_through_faults() {
+    for faults in [
+        Faults::default(),
+        Faults {
+            refuse_every: Some(4),
+            corrupt_every: Some(5),
+            ..Faults::default()
+        },
+    ] {
+        let emulator = start(Kind::DotPad, faults);
+        let mut pad = dotpad(&emulator).unwrap();
+        assert_eq!(pad.geometry(), Geometry::new(60, 40, 2).unwrap());
+        let (first, second) = frames(pad.geometry());
+        for frame in [&first, &second] {
+            pad.show(frame).unwrap();
+            // Dot Pad pins neither blink nor stand at heights: up or down.
+            assert!(
+                emulator.record().frame.heights() == frame.heights(),
+                "{faults:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dotpad_reports_silence() {
+    let emulator = start(
+        Kind::DotPad,
+        Faults {
+            silent_after: Some(1),
+            ..Faults::default()
+        },
+    );
+    let mut pad = dotpad(&emulator).unwrap();
+    let (first, _) = frames(pad.geometry());
+    let t = Instant::now();
+    let err = pad.show(&first).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("dotpad: no valid reply to graphic line 1"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+fn pinarray(emulator: &Emulator) -> Result<PinArrayLink<serialport::TTYPort>, DeviceError> {
+    PinArrayLink::connect(open_serial(&emulator.path(), 115_200)?, POLICY)
+}
+
+#[test]
+fn pinarray_shows_frames_through_faults_and_reports_keys() {
+    for faults in [
+        Faults::default(),
+        Faults {
+            refuse_every: Some(3),
+            corrupt_every: Some(4),
+            ..Faults::default()
+        },
+    ] {
+        let emulator = start(Kind::PinArray, faults);
+        let mut array = pinarray(&emulator).unwrap();
+        assert_eq!(array.geometry(), Geometry::new(32, 24, 4).unwrap());
+        let (first, second) = frames(array.geometry());
+        for frame in [&first, &second] {
+            array.show(frame).unwrap();
+            // The protocol carries heights; blinking is a Graphiti feature.
+            assert!(
+                emulator.record().frame.heights() == frame.heights(),
+                "{faults:?}"
+            );
+        }
+        if faults == Faults::default() {
+            emulator.press(7);
+            array.show(&first).unwrap();
+            assert_eq!(array.take_keys(), vec![(7, true), (7, false)]);
+        }
+    }
+}
+
+#[test]
+fn pinarray_reports_silence() {
+    let emulator = start(
+        Kind::PinArray,
+        Faults {
+            silent_after: Some(2),
+            ..Faults::default()
+        },
+    );
+    let mut array = pinarray(&emulator).unwrap();
+    let (first, _) = frames(array.geometry());
+    let err = array.show(&first).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("pinarray: no valid reply to row 0"),
+        "{err}"
+    );
+}
