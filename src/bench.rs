@@ -6,8 +6,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::device::emulator::Kind;
+use crate::device::wire::{measure, WireReport};
 use crate::pipeline::{render, ScanInfo, Timings};
 use crate::scan::ScanError;
+use crate::tactile::layout::{compose, Screen};
 use crate::tactile::Geometry;
 
 /// Latency of one stage over all runs, in milliseconds.
@@ -110,4 +113,33 @@ mod tests {
         assert_eq!((s.min, s.median, s.p95), (1.0, 10.0, 19.0));
         assert_eq!(Stage::of(vec![]).median, 0.0);
     }
+}
+
+/// Why a wire benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WireBenchError {
+    /// The scan did not load.
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    /// A driver or emulator failed.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
+}
+
+/// Bytes and wire time per emulated display for the scan at `path`: its
+/// first frame, then one zoom step.
+pub fn bench_wire(path: &Path) -> Result<Vec<WireReport>, WireBenchError> {
+    let scan = crate::scan::load(path)?;
+    let relief = crate::tactile::Relief::density(&scan);
+    let reps = crate::tactile::representations(&relief);
+    let frames = |geometry: Geometry| {
+        let mut screen = Screen::default();
+        let first = compose(&relief, &reps, &screen, geometry);
+        screen.viewport.zoom_in();
+        (first, compose(&relief, &reps, &screen, geometry))
+    };
+    [Kind::Graphiti, Kind::DotPad, Kind::PinArray]
+        .into_iter()
+        .map(|kind| Ok(measure(kind, frames)?))
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use touchray::bench::{bench, peak_rss_kib};
+use touchray::bench::{bench, bench_wire, peak_rss_kib};
 use touchray::device::emulator::{self, Emulator};
 use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, DisplaySpec};
@@ -128,6 +128,10 @@ struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also measure bytes and wire time per display (emulated) for the
+    /// first scan: its first frame and one zoom step.
+    #[arg(long)]
+    wire: bool,
     #[command(flatten)]
     display: DisplayArgs,
 }
@@ -263,8 +267,14 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             .push(bench(path, geometry, args.runs).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?);
     }
     let peak_rss_kib = peak_rss_kib();
+    let wire = if args.wire {
+        bench_wire(&args.scans[0]).map_err(|e| (EXIT_DEVICE, e.to_string()))?
+    } else {
+        Vec::new()
+    };
     if args.json {
-        let json = serde_json::json!({ "results": results, "peak_rss_kib": peak_rss_kib });
+        let json =
+            serde_json::json!({ "results": results, "peak_rss_kib": peak_rss_kib, "wire": wire });
         return print(&format!("{json}\n"));
     }
     let mut table = format!(
@@ -289,5 +299,36 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         "medians in ms; peak RSS {} KiB\n",
         peak_rss_kib.map_or("?".into(), |k| k.to_string())
     );
+    if !wire.is_empty() {
+        table += &format!(
+            "\n{:<9} {:>6} {:>9} | {:>20} {:>9} {:>8} | {:>20} {:>9} {:>8}\n",
+            "display",
+            "baud",
+            "pins",
+            "full frame: out/in B",
+            "wire ms",
+            "pty ms",
+            "zoom step: out/in B",
+            "wire ms",
+            "pty ms"
+        );
+        for w in &wire {
+            let (f, z) = (&w.full_frame, &w.zoom_step);
+            table += &format!(
+                "{:<9} {:>6} {:>9} | {:>20} {:>9.1} {:>8.1} | {:>20} {:>9.1} {:>8.1}\n",
+                w.device,
+                w.baud,
+                format!("{}x{}x{}", w.geometry.0, w.geometry.1, w.geometry.2),
+                format!("{}/{}", f.sent, f.received),
+                f.wire_ms,
+                f.pty_ms,
+                format!("{}/{}", z.sent, z.received),
+                z.wire_ms,
+                z.pty_ms
+            );
+        }
+        table +=
+            "wire ms = bytes both ways at the baud rate (10 bits/byte), before the pins move\n";
+    }
     print(&table)
 }

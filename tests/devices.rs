@@ -220,29 +220,40 @@ fn dotpad(emulator: &Emulator) -> Result<DotPadLink<serialport::TTYPort>, Device
     DotPadLink::connect(open_serial(&emulator.path(), 115_200)?, POLICY)
 }
 
+/// Connects to an emulated `kind` with `faults` and shows both frames; the
+/// emulator must end up with the heights sent (neither the Dot Pad nor the
+/// pin-array protocol blinks). Returns both ends for further checks.
+fn heights_arrive<D: PinDisplay>(
+    kind: Kind,
+    faults: Faults,
+    connect: fn(&Emulator) -> Result<D, DeviceError>,
+    geometry: Geometry,
+) -> (Emulator, D) {
+    let emulator = start(kind, faults);
+    let mut display = connect(&emulator).unwrap();
+    assert_eq!(display.geometry(), geometry);
+    let (first, second) = frames(geometry);
+    for frame in [&first, &second] {
+        display.show(frame).unwrap();
+        assert!(
+            emulator.record().frame.heights() == frame.heights(),
+            "{kind:?} {faults:?}: the emulator shows other pins"
+        );
+    }
+    (emulator, display)
+}
+
 #[test]
 fn dotpad_shows_binary_frames_through_faults() {
-    for faults in [
-        Faults::default(),
-        Faults {
-            refuse_every: Some(4),
-            corrupt_every: Some(5),
-            ..Faults::default()
-        },
-    ] {
-        let emulator = start(Kind::DotPad, faults);
-        let mut pad = dotpad(&emulator).unwrap();
-        assert_eq!(pad.geometry(), Geometry::new(60, 40, 2).unwrap());
-        let (first, second) = frames(pad.geometry());
-        for frame in [&first, &second] {
-            pad.show(frame).unwrap();
-            // Dot Pad pins neither blink nor stand at heights: up or down.
-            assert!(
-                emulator.record().frame.heights() == frame.heights(),
-                "{faults:?}"
-            );
-        }
-    }
+    let binary = Geometry::new(60, 40, 2).unwrap();
+    heights_arrive(Kind::DotPad, Faults::default(), dotpad, binary);
+    let faults = Faults {
+        refuse_every: Some(4),
+        corrupt_every: Some(5),
+        ..Faults::default()
+    };
+    let (emulator, _) = heights_arrive(Kind::DotPad, faults, dotpad, binary);
+    assert!(emulator.record().refused > 0);
 }
 
 #[test]
@@ -272,32 +283,19 @@ fn pinarray(emulator: &Emulator) -> Result<PinArrayLink<serialport::TTYPort>, De
 
 #[test]
 fn pinarray_shows_frames_through_faults_and_reports_keys() {
-    for faults in [
-        Faults::default(),
-        Faults {
-            refuse_every: Some(3),
-            corrupt_every: Some(4),
-            ..Faults::default()
-        },
-    ] {
-        let emulator = start(Kind::PinArray, faults);
-        let mut array = pinarray(&emulator).unwrap();
-        assert_eq!(array.geometry(), Geometry::new(32, 24, 4).unwrap());
-        let (first, second) = frames(array.geometry());
-        for frame in [&first, &second] {
-            array.show(frame).unwrap();
-            // The protocol carries heights; blinking is a Graphiti feature.
-            assert!(
-                emulator.record().frame.heights() == frame.heights(),
-                "{faults:?}"
-            );
-        }
-        if faults == Faults::default() {
-            emulator.press(7);
-            array.show(&first).unwrap();
-            assert_eq!(array.take_keys(), vec![(7, true), (7, false)]);
-        }
-    }
+    let geometry = Geometry::new(32, 24, 4).unwrap();
+    let (emulator, mut array) =
+        heights_arrive(Kind::PinArray, Faults::default(), pinarray, geometry);
+    emulator.press(7);
+    array.show(&frames(geometry).0).unwrap();
+    assert_eq!(array.take_keys(), vec![(7, true), (7, false)]);
+    let faults = Faults {
+        refuse_every: Some(3),
+        corrupt_every: Some(4),
+        ..Faults::default()
+    };
+    let (emulator, _) = heights_arrive(Kind::PinArray, faults, pinarray, geometry);
+    assert!(emulator.record().refused > 0);
 }
 
 #[test]

@@ -48,21 +48,26 @@ fn pixels(path: &Path) -> image::RgbImage {
         .to_rgb8()
 }
 
+/// `touchray render` of the DX sample onto `display`, with `extra` flags.
+fn render_onto(display: &str, extra: &[&str]) -> std::process::Output {
+    common::touchray()
+        .arg("render")
+        .arg(common::sample("nih_cxr14_DX_nofinding_nccid.dcm"))
+        .arg("--display")
+        .arg(display)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn render_on(device: &str, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let _emulator = emulate(device, dir.path(), extra);
     let out = dir.path().join("out");
     let t = Instant::now();
-    let result = common::touchray()
-        .arg("render")
-        .arg(common::sample("nih_cxr14_DX_nofinding_nccid.dcm"))
-        .arg("--display")
-        .arg(format!("{device}:{}", dir.path().join("link").display()))
-        .arg("--out")
-        .arg(&out)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let display = format!("{device}:{}", dir.path().join("link").display());
+    let out_dir = out.display().to_string();
+    let result = render_onto(&display, &["--out", &out_dir, "--json"]);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(result.status.success(), "{device}: {stderr}");
     assert!(t.elapsed() < Duration::from_secs(60));
@@ -105,13 +110,10 @@ fn a_silent_display_is_a_one_line_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let _emulator = emulate("graphiti", dir.path(), &["--silent-after", "0"]);
     let t = Instant::now();
-    let result = common::touchray()
-        .arg("render")
-        .arg(common::sample("nih_cxr14_DX_nofinding_nccid.dcm"))
-        .arg("--display")
-        .arg(format!("graphiti:{}", dir.path().join("link").display()))
-        .output()
-        .unwrap();
+    let result = render_onto(
+        &format!("graphiti:{}", dir.path().join("link").display()),
+        &[],
+    );
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -124,13 +126,7 @@ fn a_silent_display_is_a_one_line_error_not_a_hang() {
 
 #[test]
 fn a_missing_display_is_a_one_line_error() {
-    let result = common::touchray()
-        .arg("render")
-        .arg(common::sample("nih_cxr14_DX_nofinding_nccid.dcm"))
-        .arg("--display")
-        .arg("dotpad:/nonexistent/ttyUSB9")
-        .output()
-        .unwrap();
+    let result = render_onto("dotpad:/nonexistent/ttyUSB9", &[]);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

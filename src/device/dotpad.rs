@@ -16,6 +16,9 @@ use crate::tactile::{Geometry, PinFrame};
 
 /// Serial speed of the FTDI link.
 pub const BAUD: u32 = 115_200;
+/// "Wait" replies accepted for one line before it counts as unanswered.
+const MAX_WAITS: u32 = 10;
+
 /// USB vendor:product id (FTDI FT2232).
 pub const USB_IDS: [(u16, u16); 1] = [(0x0403, 0x6010)];
 
@@ -307,6 +310,7 @@ impl<L: Read + Write> DotPadLink<L> {
             self.link.send(&packet.encode())?;
             let mut deadline = Instant::now() + self.policy.reply_timeout;
             let mut acked = false;
+            let mut waits = 0;
             while let Some(byte) = self.link.byte_before(deadline)? {
                 let Some(Decoded::Packet(p)) = self.decoder.push(byte) else {
                     continue;
@@ -316,7 +320,12 @@ impl<L: Read + Write> DotPadLink<L> {
                         acked = true;
                         deadline = Instant::now() + self.board.refresh + self.policy.move_timeout;
                     }
-                    (cmd::DISPLAY_LINE_REPLY, Some(2)) if p.destination == line => {
+                    // "Wait" extends the deadline, a bounded number of times:
+                    // a pad that only ever says "wait" is not answering.
+                    (cmd::DISPLAY_LINE_REPLY, Some(2))
+                        if p.destination == line && waits < MAX_WAITS =>
+                    {
+                        waits += 1;
                         deadline = Instant::now() + self.board.refresh + self.policy.move_timeout;
                     }
                     (cmd::DISPLAY_LINE_REPLY, Some(_)) if p.destination == line => break,

@@ -33,14 +33,36 @@ impl Default for RetryPolicy {
 }
 
 /// Opens the serial port at `path` (8N1, no flow control), exclusively.
+///
+/// A pseudo-terminal (an emulator's end, `/dev/pts/N`) has no baud rate and
+/// is already raw, so it is opened as it is: setting a rate goes through the
+/// `termios2` ioctls, which qemu-user does not implement.
 pub fn open_serial(path: &Path, baud: u32) -> Result<serialport::TTYPort, DeviceError> {
+    let failed = |source: std::io::Error| DeviceError::Io {
+        target: path.display().to_string(),
+        source,
+    };
+    let real = path.canonicalize().map_err(failed)?;
+    if real.starts_with("/dev/pts") {
+        use std::os::fd::IntoRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(&real)
+            .map_err(failed)?;
+        // SAFETY: the descriptor was just opened and is handed over whole.
+        let mut port = unsafe {
+            <serialport::TTYPort as std::os::fd::FromRawFd>::from_raw_fd(file.into_raw_fd())
+        };
+        serialport::SerialPort::set_timeout(&mut port, POLL).map_err(|e| failed(e.into()))?;
+        return Ok(port);
+    }
     serialport::new(path.to_string_lossy(), baud)
         .timeout(POLL)
         .open_native()
-        .map_err(|e| DeviceError::Io {
-            target: path.display().to_string(),
-            source: e.into(),
-        })
+        .map_err(|e| failed(e.into()))
 }
 
 /// A link with a receive buffer, read byte by byte against deadlines.

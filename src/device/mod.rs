@@ -19,6 +19,7 @@ pub mod pinarray;
 pub mod preview;
 pub mod shiftreg;
 pub mod vibration;
+pub mod wire;
 
 pub use buttons::{Button, ButtonEvent, Buttons};
 pub use haptic::{Haptic, Pattern, Pulse};
