@@ -2,7 +2,10 @@
 //!
 //! The data flows one way: [`scan`] loads a radiograph into a [`scan::Scan`];
 //! [`tactile`] turns it into a [`tactile::Relief`], the paper's
-//! representations and a [`tactile::PinFrame`]; [`device`] raises the pins.
+//! representations and a [`tactile::PinFrame`] (label, indicator, viewport);
+//! [`device`] raises the pins on a Graphiti, Dot Pad, pin array or
+//! shift-register chain and plays haptic patterns; [`infer`] holds what the
+//! networks say.
 //! [`pipeline`] strings the stages together and times them; [`output`] writes
 //! what the command line shows; [`bench`] measures it.
 //!

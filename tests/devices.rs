@@ -91,6 +91,43 @@ fn graphiti_shows_exactly_the_frames_sent() {
 }
 
 #[test]
+fn the_graphiti_emulator_checks_what_the_device_checks() {
+    use std::io::{Read, Write};
+    use touchray::device::graphiti::codec::encode;
+    let emulator = start(Kind::Graphiti, Faults::default());
+    let mut port = open_serial(&emulator.path(), 115_200).unwrap();
+    let mut ask = |bytes: &[u8]| -> Vec<u8> {
+        port.write_all(bytes).unwrap();
+        let mut reply = vec![0u8; 4];
+        port.read_exact(&mut reply).unwrap();
+        port.write_all(&[0x1B, 0x51, 0xAF]).unwrap(); // ACK
+        reply
+    };
+    // The spec's own example: row 10, column 10, height 4, blink 1 s.
+    assert_eq!(
+        ask(&[0x1B, 0x17, 0x0A, 0x0A, 0x04, 0x0A, 0xC7]),
+        [0x1B, 0x53, 0x00, 0xAD]
+    );
+    // A wrong checksum: status 3, nothing raised.
+    assert_eq!(
+        ask(&[0x1B, 0x17, 0x01, 0x01, 0x04, 0x00, 0x55]),
+        [0x1B, 0x53, 0x03, 0xAA]
+    );
+    // Row 0 does not exist: status 1 (command error).
+    assert_eq!(ask(&encode(0x17, &[0, 1, 4, 0])), [0x1B, 0x53, 0x01, 0xAC]);
+    // Height 5 is above the top level.
+    assert_eq!(ask(&encode(0x17, &[1, 1, 5, 0])), [0x1B, 0x53, 0x01, 0xAC]);
+    let frame = emulator.record().frame;
+    assert_eq!(frame.heights().iter().filter(|&&h| h > 0).count(), 1);
+    assert_eq!(
+        frame.height(embedded_graphics::prelude::Point::new(9, 9)),
+        Some(4)
+    );
+    assert_eq!(frame.blink()[9 * 60 + 9], 10);
+    assert_eq!(emulator.record().refused, 3);
+}
+
+#[test]
 fn graphiti_recovers_from_refusals_and_corrupted_replies() {
     let emulator = start(
         Kind::Graphiti,

@@ -417,6 +417,8 @@ impl<L: Read + Write> GraphitiLink<L> {
                                 return Ok(data)
                             }
                             (id::STATUS, _) if matches!(data[0], 2 | 3) => break,
+                            // A late "ok" to an earlier command: already ACKed.
+                            (id::STATUS, _) if data[0] == 0 => {}
                             (id::STATUS, _) => {
                                 return Err(DeviceError::Refused {
                                     device: "graphiti",

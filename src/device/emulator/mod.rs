@@ -190,7 +190,19 @@ fn open_terminal(link: Option<&Path>) -> Result<(Terminal, PathBuf), DeviceError
         .ok_or_else(|| DeviceError::Config("pseudo-terminal has no name".into()))?;
     let path = match link {
         Some(link) => {
-            let _ = std::fs::remove_file(link);
+            // Only ever replace our own kind of file: a symlink.
+            match std::fs::symlink_metadata(link) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    let _ = std::fs::remove_file(link);
+                }
+                Ok(_) => {
+                    return Err(DeviceError::Config(format!(
+                        "{}: exists and is not a symbolic link; not replacing it",
+                        link.display()
+                    )))
+                }
+                Err(_) => {}
+            }
             std::os::unix::fs::symlink(&name, link)
                 .map_err(|e| io_error(&link.display().to_string(), e))?;
             link.to_path_buf()
