@@ -1,7 +1,9 @@
-//! What the networks say about a scan. The classifier itself (ResNet-18
-//! through tract) arrives with its model; the types the rest of the flow
-//! reads are defined here so that layouts, haptics and the loop can already
-//! speak about a verdict.
+//! What the networks say about a scan: the pneumonia [`classifier`] through
+//! tract, described by a [`manifest`], and the verdict types the rest of the
+//! flow reads.
+
+pub mod classifier;
+pub mod manifest;
 
 use serde::Serialize;
 

@@ -1,0 +1,312 @@
+//! The pneumonia classifier through tract: load once (checksum checked),
+//! optimise for the manifest's input shape, run; preprocessing identical to
+//! `models/tools/preprocess.py`; the class-activation map from the last
+//! feature map and the final layer's weights, without gradients.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, OutputKind, Purpose};
+use super::{Finding, Verdict};
+use crate::scan::Scan;
+use crate::tactile::resample::resize_bilinear;
+
+/// Where the model looked: a map in [0, 1] over the scan, 1 = most weight
+/// for pneumonia.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cam {
+    /// Width (the scan's).
+    pub width: u32,
+    /// Height (the scan's).
+    pub height: u32,
+    /// Row-major values.
+    pub values: Vec<f32>,
+}
+
+/// What the classifier says about one scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Probability of pneumonia.
+    pub p_pneumonia: f32,
+    /// The call, with the uncertain band applied.
+    pub verdict: Verdict,
+    /// The class-activation map, where the model has one.
+    pub cam: Option<Cam>,
+}
+
+impl Analysis {
+    /// The verdict and its probability.
+    pub fn finding(&self) -> Finding {
+        Finding {
+            verdict: self.verdict,
+            p_pneumonia: self.p_pneumonia,
+        }
+    }
+}
+
+/// A loaded, optimised classifier.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    spec: ModelSpec,
+    plan: Arc<TypedRunnableModel>,
+    /// `[classes, C]` weights of the final layer, for the CAM.
+    cam_weights: Option<(usize, Vec<f32>)>,
+    path: std::path::PathBuf,
+}
+
+fn model_error(path: &Path, e: impl std::fmt::Display) -> ModelError {
+    ModelError::Model {
+        path: path.to_path_buf(),
+        message: e.to_string().replace('\n', " "),
+    }
+}
+
+impl Classifier {
+    /// Loads the classifier the manifest at `manifest` describes. A model
+    /// marked `fixture` is used only when `allow_fixture` is set.
+    pub fn load(manifest: &Path, allow_fixture: bool) -> Result<Classifier, ModelError> {
+        let manifest = Manifest::read(manifest)?;
+        let spec = manifest
+            .find(Purpose::Classifier)
+            .or_else(|| allow_fixture.then(|| manifest.find(Purpose::Fixture)).flatten())
+            .ok_or_else(|| ModelError::Manifest {
+                path: manifest.path.clone(),
+                message: "no model with purpose = \"classifier\"".into(),
+            })?
+            .clone();
+        let path = manifest.resolve(&spec.file);
+        let bytes = read_verified(&path, &spec.sha256)?;
+        let [n, c, h, w] = spec.input;
+        let plan = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .model_for_read(&mut std::io::Cursor::new(bytes))
+            .and_then(|m| m.with_input_fact(0, f32::fact([n, c, h, w]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| model_error(&path, e))?;
+        let cam_weights = match (&spec.cam_weights, &spec.cam_weights_sha256) {
+            (Some(file), Some(sha)) => {
+                let weights_path = manifest.resolve(file);
+                let bytes = read_verified(&weights_path, sha)?;
+                let (shape, values) =
+                    read_npy_f32(&bytes).map_err(|m| model_error(&weights_path, m))?;
+                match shape.as_slice() {
+                    [classes, channels] if *classes == spec.labels.len() => {
+                        Some((*channels, values))
+                    }
+                    other => {
+                        return Err(model_error(
+                            &weights_path,
+                            format!("shape {other:?} is not [{}, C]", spec.labels.len()),
+                        ))
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok(Classifier {
+            spec,
+            plan,
+            cam_weights,
+            path,
+        })
+    }
+
+    /// The manifest entry in use.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Classifies `scan`.
+    pub fn analyse(&self, scan: &Scan) -> Result<Analysis, ModelError> {
+        let [n, c, h, w] = self.spec.input;
+        let input = tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
+            .map_err(|e| model_error(&self.path, e))?;
+        let outputs = self
+            .plan
+            .run(tvec!(Tensor::from(input).into()))
+            .map_err(|e| model_error(&self.path, e))?;
+        let first = outputs[0]
+            .to_plain_array_view::<f32>()
+            .map_err(|e| model_error(&self.path, e))?;
+        let values: Vec<f32> = first.iter().copied().collect();
+        let p = match (self.spec.output, values.as_slice()) {
+            (OutputKind::Softmax2, [a, b]) => 1.0 / (1.0 + (a - b).exp()),
+            (OutputKind::Sigmoid1, [p]) => *p,
+            (kind, v) => {
+                return Err(model_error(
+                    &self.path,
+                    format!("output has {} values, {kind:?} needs {}", v.len(), match kind {
+                        OutputKind::Softmax2 => 2,
+                        OutputKind::Sigmoid1 => 1,
+                    }),
+                ))
+            }
+        };
+        if !p.is_finite() {
+            return Err(model_error(&self.path, "the model gave no finite probability"));
+        }
+        let cam = match (self.spec.features_output, &self.cam_weights) {
+            (Some(ix), Some((channels, weights))) => {
+                let features = outputs
+                    .get(ix)
+                    .ok_or_else(|| model_error(&self.path, format!("no output {ix}")))?
+                    .to_plain_array_view::<f32>()
+                    .map_err(|e| model_error(&self.path, e))?;
+                let shape = features.shape().to_vec();
+                let [1, fc, fh, fw] = shape[..] else {
+                    return Err(model_error(&self.path, format!("feature map {shape:?}")));
+                };
+                if fc != *channels {
+                    return Err(model_error(&self.path, "CAM weights do not fit the feature map"));
+                }
+                let flat: Vec<f32> = features.iter().copied().collect();
+                let positive = &weights[fc..2 * fc];
+                Some(class_activation_map(&flat, (fc, fh, fw), positive, scan))
+            }
+            _ => None,
+        };
+        Ok(Analysis {
+            p_pneumonia: p,
+            verdict: verdict(p, self.spec.threshold, self.spec.uncertain),
+            cam,
+        })
+    }
+}
+
+/// The network input for `scan` as `spec` describes it: bilinear resize
+/// (Pillow-exact), the gray value replicated to three channels, scaled and
+/// normalised; the same tensor as `models/tools/preprocess.py` makes.
+pub fn preprocess(spec: &ModelSpec, scan: &Scan) -> Vec<f32> {
+    let [_, channels, h, w] = spec.input;
+    let resized = resize_bilinear(
+        &scan.pixels,
+        scan.width as usize,
+        scan.height as usize,
+        (w, h),
+    );
+    // Scans hold gray in [0, 1]; the manifest's scale is per 8-bit value.
+    let scale = 255.0 / spec.pixel_scale;
+    (0..channels)
+        .flat_map(|ch| {
+            let (mean, std) = (spec.mean[ch], spec.std[ch]);
+            resized.iter().map(move |&v| (v * scale - mean) / std)
+        })
+        .collect()
+}
+
+/// The call for `p`: uncertain inside the closed band, else by the threshold.
+pub fn verdict(p: f32, threshold: f32, [lo, hi]: [f32; 2]) -> Verdict {
+    if (lo..=hi).contains(&p) {
+        Verdict::Uncertain
+    } else if p >= threshold {
+        Verdict::Pneumonia
+    } else {
+        Verdict::Normal
+    }
+}
+
+/// CAM = ReLU(sum over channels of weight * feature map), min-max scaled,
+/// upsampled (bilinear) to the scan.
+pub fn class_activation_map(
+    features: &[f32],
+    (channels, h, w): (usize, usize, usize),
+    weights: &[f32],
+    scan: &Scan,
+) -> Cam {
+    let mut map = vec![0f32; h * w];
+    for (k, &wk) in weights.iter().enumerate().take(channels) {
+        for (m, &f) in map.iter_mut().zip(&features[k * h * w..(k + 1) * h * w]) {
+            *m += wk * f;
+        }
+    }
+    let map: Vec<f32> = map.into_iter().map(|v| v.max(0.0)).collect();
+    let max = map.iter().copied().fold(0.0f32, f32::max);
+    let unit: Vec<f32> = map.iter().map(|&v| if max > 0.0 { v / max } else { 0.0 }).collect();
+    Cam {
+        width: scan.width,
+        height: scan.height,
+        values: resize_bilinear(&unit, w, h, (scan.width as usize, scan.height as usize)),
+    }
+}
+
+/// A little-endian float32, C-order `.npy` array: its shape and values.
+pub fn read_npy_f32(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), String> {
+    let bad = |m: &str| format!("not a float32 .npy: {m}");
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("no magic"));
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err(bad("unknown version")),
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or_else(|| bad("short header"))?;
+    if !header.contains("'descr': '<f4'") || !header.contains("'fortran_order': False") {
+        return Err(bad("dtype must be '<f4' in C order"));
+    }
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .ok_or_else(|| bad("no shape"))?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| bad("shape")))
+        .collect::<Result<_, _>>()?;
+    let data = &bytes[start + header_len..];
+    let n: usize = shape.iter().product();
+    if data.len() != n * 4 {
+        return Err(bad("data size does not match the shape"));
+    }
+    let values = data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok((shape, values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uncertain_band_wins_over_the_threshold() {
+        let band = [0.35, 0.65];
+        assert_eq!(verdict(0.34, 0.5, band), Verdict::Normal);
+        assert_eq!(verdict(0.35, 0.5, band), Verdict::Uncertain);
+        assert_eq!(verdict(0.65, 0.5, band), Verdict::Uncertain);
+        assert_eq!(verdict(0.66, 0.5, band), Verdict::Pneumonia);
+        assert_eq!(verdict(0.5, 0.5, [0.5, 0.4]), Verdict::Pneumonia);
+    }
+
+    #[test]
+    fn npy_float32_arrays_are_read() {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+        let mut h = header.to_string();
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        bytes.extend((h.len() as u16).to_le_bytes());
+        bytes.extend(h.as_bytes());
+        for v in [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0] {
+            bytes.extend(v.to_le_bytes());
+        }
+        let (shape, values) = read_npy_f32(&bytes).unwrap();
+        assert_eq!(shape, vec![2, 3]);
+        assert_eq!(values[5], 6.0);
+        assert!(read_npy_f32(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

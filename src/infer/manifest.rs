@@ -1,0 +1,208 @@
+//! `manifest.toml`: what each model file is and how to feed it, so that one
+//! piece of code runs any classifier the manifest describes, and a file that
+//! is not the one described (damaged, replaced) is refused.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// Why models could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The manifest is not valid.
+    #[error("{}: {message}", path.display())]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A model file is not the one the manifest describes.
+    #[error("{}: sha256 is {actual}, the manifest says {expected}: damaged or replaced, refusing it", path.display())]
+    Checksum {
+        /// The model file.
+        path: PathBuf,
+        /// Its sha256.
+        actual: String,
+        /// The manifest's.
+        expected: String,
+    },
+    /// tract could not load or run the model.
+    #[error("{}: {message}", path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// tract's complaint, on one line.
+        message: String,
+    },
+}
+
+/// What a model is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// The pneumonia classifier.
+    Classifier,
+    /// A depth network.
+    Depth,
+    /// A test fixture; never used by the appliance unless asked.
+    Fixture,
+}
+
+/// How the classifier's output becomes a probability of pneumonia.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OutputKind {
+    /// `[1, 2]` logits, softmax, class `labels[1]`.
+    #[serde(rename = "softmax2")]
+    Softmax2,
+    /// `[1, 1]` probability from a sigmoid already in the graph.
+    #[serde(rename = "sigmoid1")]
+    Sigmoid1,
+}
+
+/// One model file, as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// A short name for logs.
+    pub name: String,
+    /// The ONNX file, relative to the manifest.
+    pub file: PathBuf,
+    /// Its sha256, lowercase hex.
+    pub sha256: String,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// Input shape, `[1, 3, H, W]`.
+    pub input: [usize; 4],
+    /// Input layout; only `"nchw"`.
+    pub layout: String,
+    /// Divisor turning 8-bit pixel values into the network's scale (255
+    /// for [0, 1]).
+    pub pixel_scale: f32,
+    /// Per-channel mean subtracted after scaling.
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation divided by after that.
+    pub std: [f32; 3],
+    /// How the output reads.
+    pub output: OutputKind,
+    /// Class names, in output order; the last is "pneumonia".
+    pub labels: Vec<String>,
+    /// p(pneumonia) at or above which the verdict is pneumonia.
+    pub threshold: f32,
+    /// p(pneumonia) in this closed band is "uncertain" instead.
+    pub uncertain: [f32; 2],
+    /// Index of the `[1, C, h, w]` feature-map output, for the CAM.
+    #[serde(default)]
+    pub features_output: Option<usize>,
+    /// `.npy` of the final layer's weights `[classes, C]`, for the CAM.
+    #[serde(default)]
+    pub cam_weights: Option<PathBuf>,
+    /// sha256 of `cam_weights`.
+    #[serde(default)]
+    pub cam_weights_sha256: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    model: Vec<ModelSpec>,
+}
+
+/// A parsed manifest and the folder its paths are relative to.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest's own path.
+    pub path: PathBuf,
+    /// Its models.
+    pub models: Vec<ModelSpec>,
+}
+
+impl Manifest {
+    /// Reads and checks `path` (the files themselves are checked on load).
+    pub fn read(path: &Path) -> Result<Manifest, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |message: String| ModelError::Manifest {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: ManifestFile =
+            toml::from_str(&text).map_err(|e| bad(e.message().replace('\n', " ")))?;
+        for m in &file.model {
+            let [lo, hi] = m.uncertain;
+            let ok_band = (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0;
+            let checks = [
+                (m.layout == "nchw", "layout: only \"nchw\" is supported"),
+                (m.input[0] == 1 && m.input[1] == 3, "input: must be [1, 3, H, W]"),
+                (m.input[2] > 0 && m.input[3] > 0, "input: H and W must be positive"),
+                (m.pixel_scale > 0.0, "pixel_scale: must be positive"),
+                (m.std.iter().all(|&s| s > 0.0), "std: must be positive"),
+                ((0.0..=1.0).contains(&m.threshold), "threshold: must be in [0, 1]"),
+                (ok_band, "uncertain: must be [low, high] within [0, 1]"),
+                (m.labels.len() == 2, "labels: must name two classes"),
+                (
+                    m.sha256.len() == 64 && m.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "sha256: must be 64 hex digits",
+                ),
+                (
+                    m.cam_weights.is_some() == m.features_output.is_some()
+                        && m.cam_weights.is_some() == m.cam_weights_sha256.is_some(),
+                    "features_output, cam_weights and cam_weights_sha256 go together",
+                ),
+            ];
+            if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {
+                return Err(bad(format!("model {:?}: {message}", m.name)));
+            }
+        }
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            models: file.model,
+        })
+    }
+
+    /// The first model for `purpose`.
+    pub fn find(&self, purpose: Purpose) -> Option<&ModelSpec> {
+        self.models.iter().find(|m| m.purpose == purpose)
+    }
+
+    /// Where `file` (relative to the manifest) is.
+    pub fn resolve(&self, file: &Path) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join(file)
+    }
+}
+
+/// Reads `path` whole after checking its sha256 against `expected`.
+pub fn read_verified(path: &Path, expected: &str) -> Result<Vec<u8>, ModelError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let actual = sha256_hex(&bytes);
+    if !actual.eq_ignore_ascii_case(expected) {
+        return Err(ModelError::Checksum {
+            path: path.to_path_buf(),
+            actual,
+            expected: expected.to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Lowercase hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

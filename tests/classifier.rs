@@ -1,0 +1,116 @@
+//! The classifier path: preprocessing identical to the Python tooling, any
+//! classifier described by a manifest runs through the same code and agrees
+//! with onnxruntime, and a damaged model file is refused.
+
+use std::path::{Path, PathBuf};
+
+use touchray::infer::classifier::{preprocess, read_npy_f32, Classifier};
+use touchray::infer::manifest::{Manifest, ModelError, Purpose};
+use touchray::infer::Verdict;
+use touchray::scan;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn baseline_manifest() -> PathBuf {
+    fixtures().join("baseline/manifest.toml")
+}
+
+#[test]
+fn a_png_gives_the_same_tensor_as_the_python_preprocessing() {
+    let dir = fixtures().join("preprocess");
+    let scan = scan::load(&dir.join("chest.png")).unwrap();
+    assert_eq!((scan.width, scan.height), (201, 187));
+    // The ResNet-18 recipe: 224 x 224, ImageNet mean/std on gray x 3.
+    let mut spec = Manifest::read(&baseline_manifest()).unwrap().models[0].clone();
+    spec.input = [1, 3, 224, 224];
+    spec.mean = [0.485, 0.456, 0.406];
+    spec.std = [0.229, 0.224, 0.225];
+    let rust = preprocess(&spec, &scan);
+    let (shape, python) = read_npy_f32(&std::fs::read(dir.join("chest_input.npy")).unwrap()).unwrap();
+    assert_eq!(shape, vec![1, 3, 224, 224]);
+    let worst = rust
+        .iter()
+        .zip(&python)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "max |rust - python| = {worst}");
+}
+
+#[test]
+fn the_baseline_runs_through_its_manifest_and_agrees_with_onnxruntime() {
+    let classifier = Classifier::load(&baseline_manifest(), false).unwrap();
+    assert_eq!(classifier.spec().input, [1, 3, 150, 150]);
+    let scan = scan::load(&fixtures().join("preprocess/chest.png")).unwrap();
+    let analysis = classifier.analyse(&scan).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("baseline/reference.json")).unwrap(),
+    )
+    .unwrap();
+    let ort = reference["chest.png"].as_f64().unwrap() as f32;
+    assert!(
+        (analysis.p_pneumonia - ort).abs() < 1e-4,
+        "tract {} vs onnxruntime {ort}",
+        analysis.p_pneumonia
+    );
+    assert_eq!(analysis.verdict, Verdict::Pneumonia);
+    assert!(analysis.cam.is_none(), "the baseline has no feature output");
+}
+
+fn copy_to(dir: &Path, tamper: impl Fn(&mut Vec<u8>)) -> PathBuf {
+    let source = fixtures().join("baseline");
+    for name in ["manifest.toml", "am1codes_pneumonia_cnn_150.onnx"] {
+        let mut bytes = std::fs::read(source.join(name)).unwrap();
+        if name.ends_with(".onnx") {
+            tamper(&mut bytes);
+        }
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    dir.join("manifest.toml")
+}
+
+#[test]
+fn a_damaged_model_is_refused_by_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = copy_to(dir.path(), |bytes| {
+        let i = bytes.len() / 2;
+        bytes[i] ^= 0x01;
+    });
+    let err = Classifier::load(&manifest, false).unwrap_err();
+    assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("am1codes_pneumonia_cnn_150.onnx"), "{message}");
+    assert!(message.contains("damaged or replaced"), "{message}");
+    assert_eq!(message.lines().count(), 1);
+    // A missing model names the file too.
+    std::fs::remove_file(dir.path().join("am1codes_pneumonia_cnn_150.onnx")).unwrap();
+    let err = Classifier::load(&manifest, false).unwrap_err().to_string();
+    assert!(err.contains("am1codes_pneumonia_cnn_150.onnx"), "{err}");
+}
+
+#[test]
+fn a_wrong_manifest_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = copy_to(dir.path(), |_| {});
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    for (from, to, key) in [
+        ("threshold = 0.5\n", "", "threshold"),
+        ("uncertain = [0.35, 0.65]", "uncertain = [0.7, 0.3]", "uncertain"),
+        ("output = \"sigmoid1\"", "output = \"softmax3\"", "softmax3"),
+        ("layout = \"nchw\"", "layout = \"nhwc\"", "layout"),
+    ] {
+        std::fs::write(&manifest, text.replace(from, to)).unwrap();
+        let err = Manifest::read(&manifest).unwrap_err().to_string();
+        assert!(err.contains(key), "{key}: {err}");
+        assert!(err.contains("manifest.toml"), "{err}");
+    }
+    std::fs::write(&manifest, text.replace("\"classifier\"", "\"fixture\"")).unwrap();
+    assert_eq!(
+        Manifest::read(&manifest).unwrap().models[0].purpose,
+        Purpose::Fixture
+    );
+    let err = Classifier::load(&manifest, false).unwrap_err().to_string();
+    assert!(err.contains("no model with purpose"), "{err}");
+    assert!(Classifier::load(&manifest, true).is_ok(), "allowed when asked");
+}
