@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::device::emulator::Kind;
 use crate::device::wire::{measure, WireReport};
-use crate::pipeline::{render, ScanInfo, Timings};
+use crate::infer::classifier::Classifier;
+use crate::pipeline::{render_with, ScanInfo, Timings};
 use crate::scan::ScanError;
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::Geometry;
@@ -57,6 +58,8 @@ pub struct BenchResult {
     pub runs: usize,
     /// Read and decode.
     pub load: Stage,
+    /// The classifier (zeros without one).
+    pub classify: Stage,
     /// Resize and density relief.
     pub relief: Stage,
     /// The three representation images.
@@ -67,12 +70,18 @@ pub struct BenchResult {
     pub total: Stage,
 }
 
-/// Renders `path` once to warm up, then `runs` timed times.
-pub fn bench(path: &Path, geometry: Geometry, runs: usize) -> Result<BenchResult, ScanError> {
-    let first = render(path, geometry)?;
+/// Renders `path` once to warm up, then `runs` timed times, with the
+/// classifier if one is given.
+pub fn bench(
+    path: &Path,
+    geometry: Geometry,
+    runs: usize,
+    classifier: Option<&Classifier>,
+) -> Result<BenchResult, ScanError> {
+    let first = render_with(path, geometry, classifier)?;
     let mut timings: Vec<Timings> = Vec::with_capacity(runs);
     for _ in 0..runs {
-        timings.push(render(path, geometry)?.timings);
+        timings.push(render_with(path, geometry, classifier)?.timings);
     }
     let stage = |pick: fn(&Timings) -> f64| Stage::of(timings.iter().map(pick).collect());
     Ok(BenchResult {
@@ -83,6 +92,7 @@ pub fn bench(path: &Path, geometry: Geometry, runs: usize) -> Result<BenchResult
         scan: first.scan,
         runs,
         load: stage(|t| t.load),
+        classify: stage(|t| t.classify),
         relief: stage(|t| t.relief),
         representations: stage(|t| t.representations),
         frame: stage(|t| t.frame),

@@ -14,6 +14,7 @@
 
 pub mod bench;
 pub mod device;
+pub mod eval;
 pub mod infer;
 pub mod output;
 pub mod pipeline;

@@ -11,8 +11,10 @@ use touchray::device::emulator::{self, Emulator};
 use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, DisplaySpec};
 use touchray::device::preview::terminal_text;
+use touchray::eval::{evaluate, predictions_csv, roc_image, roc_points, Progress};
+use touchray::infer::classifier::Classifier;
 use touchray::output::{write_outputs, RenderReport};
-use touchray::pipeline::render;
+use touchray::pipeline::render_with;
 use touchray::tactile::Geometry;
 
 /// Exit status for input touchray refuses (bad scan, bad flags).
@@ -39,6 +41,8 @@ enum Command {
     Render(RenderArgs),
     /// Time scan -> pin frame on real scans, stage by stage.
     Bench(BenchArgs),
+    /// Evaluate the classifier on a folder with NORMAL/ and PNEUMONIA/.
+    Eval(EvalArgs),
     /// Emulate a display's firmware on a pseudo-terminal (prints its path).
     Emulate(EmulateArgs),
     /// List serial ports and recognise Graphiti and Dot Pad displays.
@@ -79,8 +83,29 @@ struct RenderArgs {
     /// png:FILE or term. Serial displays report their own size.
     #[arg(long, value_parser = clap::value_parser!(DisplaySpec))]
     display: Option<DisplaySpec>,
+    /// Folder with manifest.toml and the models. Without one there: no verdict.
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
     #[command(flatten)]
     size: DisplayArgs,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Folder with NORMAL/ and PNEUMONIA/ subfolders (any case).
+    dir: PathBuf,
+    /// Folder with manifest.toml and the models.
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write roc.png and predictions.csv here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also use a model marked `fixture`.
+    #[arg(long)]
+    allow_fixture: bool,
 }
 
 #[derive(Args)]
@@ -132,6 +157,9 @@ struct BenchArgs {
     /// first scan: its first frame and one zoom step.
     #[arg(long)]
     wire: bool,
+    /// Time the classifier described by DIR/manifest.toml too.
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
     #[command(flatten)]
     display: DisplayArgs,
 }
@@ -163,6 +191,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Render(args) => run_render(&args),
         Command::Bench(args) => run_bench(&args),
+        Command::Eval(args) => run_eval(&args),
         Command::Emulate(args) => run_emulate(&args),
         Command::Devices(args) => run_devices(&args),
     };
@@ -188,7 +217,24 @@ fn run_render(args: &RenderArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let rendering = render(&args.scan, geometry).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    let manifest = args.models.join("manifest.toml");
+    let classifier = if manifest.exists() {
+        match Classifier::load(&manifest, false) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // Refuse verdicts, still show the relief.
+                eprintln!("touchray: {e}; no verdict");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let rendering = render_with(&args.scan, geometry, classifier.as_ref())
+        .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    if let Some(Err(e)) = &rendering.analysis {
+        eprintln!("touchray: {e}; no verdict");
+    }
     if let Some(display) = display.as_mut() {
         display
             .show(&rendering.frame)
@@ -220,6 +266,75 @@ fn run_render(args: &RenderArgs) -> Result<(), Failure> {
         print(&terminal_text(&rendering.frame))?;
     }
     Ok(())
+}
+
+fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let classifier = Classifier::load(&args.models.join("manifest.toml"), args.allow_fixture)
+        .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    let bar = std::io::stderr().is_terminal();
+    let (metrics, predictions) = evaluate(&args.dir, &classifier, |p| match p {
+        Progress::Step { done, total } if bar => {
+            let width = 40 * done / total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{total}",
+                "#".repeat(width),
+                " ".repeat(40 - width)
+            );
+            if done == total {
+                eprintln!();
+            }
+        }
+        Progress::Step { .. } => {}
+        Progress::Skipped { file, reason } => {
+            if bar {
+                eprintln!();
+            }
+            eprintln!("touchray: skipping {}: {reason}", file.display());
+        }
+    })
+    .map_err(|e| (EXIT_BAD_INPUT, e))?;
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)
+            .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", out.display())))?;
+        let roc = out.join("roc.png");
+        roc_image(
+            &roc_points(
+                &predictions
+                    .iter()
+                    .map(|p| (p.pneumonia, p.p_pneumonia))
+                    .collect::<Vec<_>>(),
+            ),
+            metrics.auc,
+            &format!("ROC, {} on {} images", classifier.spec().name, metrics.n),
+        )
+        .save(&roc)
+        .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", roc.display())))?;
+        let csv = out.join("predictions.csv");
+        std::fs::write(&csv, predictions_csv(&predictions))
+            .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", csv.display())))?;
+    }
+    if args.json {
+        let json = serde_json::to_string(&metrics).map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
+        return print(&format!("{json}\n"));
+    }
+    let c = metrics.confusion;
+    print(&format!(
+        "{} images ({} skipped): accuracy {:.4}, AUC {:.4} at threshold {}\n\
+         confusion (pneumonia positive): tp {} fp {} tn {} fn {}\n\
+         in the uncertain band {:?}: {}\n",
+        metrics.n,
+        metrics.skipped,
+        metrics.accuracy,
+        metrics.auc,
+        metrics.threshold,
+        c.tp,
+        c.fp,
+        c.tn,
+        c.fn_,
+        metrics.uncertain_band,
+        metrics.uncertain
+    ))
 }
 
 fn run_emulate(args: &EmulateArgs) -> Result<(), Failure> {
@@ -261,10 +376,19 @@ fn run_devices(args: &DevicesArgs) -> Result<(), Failure> {
 
 fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
     let geometry = args.display.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
+    let classifier = match &args.models {
+        Some(dir) => Some(
+            Classifier::load(&dir.join("manifest.toml"), true)
+                .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?,
+        ),
+        None => None,
+    };
     let mut results = Vec::new();
     for path in &args.scans {
-        results
-            .push(bench(path, geometry, args.runs).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?);
+        results.push(
+            bench(path, geometry, args.runs, classifier.as_ref())
+                .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?,
+        );
     }
     let peak_rss_kib = peak_rss_kib();
     let wire = if args.wire {
@@ -278,16 +402,17 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         return print(&format!("{json}\n"));
     }
     let mut table = format!(
-        "{:<40} {:>11} {:>6} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}\n",
-        "file", "size", "runs", "load", "relief", "reps", "frame", "total", "p95"
+        "{:<40} {:>11} {:>6} | {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}\n",
+        "file", "size", "runs", "load", "classify", "relief", "reps", "frame", "total", "p95"
     );
     for r in &results {
         table += &format!(
-            "{:<40} {:>11} {:>6} | {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>8.2} {:>8.2}\n",
+            "{:<40} {:>11} {:>6} | {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>8.2} {:>8.2}\n",
             r.file,
             format!("{}x{}", r.scan.width, r.scan.height),
             r.runs,
             r.load.median,
+            r.classify.median,
             r.relief.median,
             r.representations.median,
             r.frame.median,

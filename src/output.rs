@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::device::preview::pins_image;
+use crate::infer::Verdict;
 use crate::pipeline::{Rendering, ScanInfo, Timings};
 use crate::tactile::{DepthSource, RELIEF_SIZE};
 
-/// The files `--out DIR` receives.
+/// The files `--out DIR` always receives (plus `cam.png`, where the
+/// model provides a class-activation map).
 pub const OUTPUT_FILES: [&str; 5] = [
     "grayscale.png",
     "contour.png",
@@ -39,6 +41,10 @@ pub struct RenderReport {
     pub scan: ScanInfo,
     /// What made the relief.
     pub depth_source: DepthSource,
+    /// The classifier's call; null without a classifier (or when it failed).
+    pub verdict: Option<Verdict>,
+    /// Its probability of pneumonia; null likewise.
+    pub p_pneumonia: Option<f32>,
     /// The pins.
     pub frame: FrameReport,
     /// Milliseconds per stage.
@@ -51,6 +57,16 @@ impl From<&Rendering> for RenderReport {
         RenderReport {
             scan: r.scan.clone(),
             depth_source: r.relief.source,
+            verdict: r
+                .analysis
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .map(|a| a.verdict),
+            p_pneumonia: r
+                .analysis
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .map(|a| a.p_pneumonia),
             frame: FrameReport {
                 width: g.width,
                 height: g.height,
@@ -89,6 +105,17 @@ pub fn write_outputs(dir: &Path, rendering: &Rendering) -> Result<(), OutputErro
     pins_image(&rendering.frame)
         .save(&path)
         .map_err(|e| failed(&path, e))?;
+    if let Some(Ok(analysis)) = &rendering.analysis {
+        if let Some(cam) = &analysis.cam {
+            let path = dir.join("cam.png");
+            image::GrayImage::from_fn(cam.width, cam.height, |x, y| {
+                let v = cam.values[(y * cam.width + x) as usize];
+                image::Luma([(v.clamp(0.0, 1.0) * 255.0).round() as u8])
+            })
+            .save(&path)
+            .map_err(|e| failed(&path, e))?;
+        }
+    }
     let path = dir.join("relief.npy");
     fs::File::create(&path)
         .and_then(|mut f| write_npy(&mut f, &rendering.relief.heights, RELIEF_SIZE, RELIEF_SIZE))

@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::infer::classifier::{Analysis, Classifier};
+use crate::infer::manifest::ModelError;
 use crate::scan::{self, Scan, ScanError, ScanSource};
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::{representations, Geometry, PinFrame, Relief, Representations};
@@ -38,6 +40,8 @@ impl From<&Scan> for ScanInfo {
 pub struct Timings {
     /// Reading and decoding the file.
     pub load: f64,
+    /// The classifier (0 without one).
+    pub classify: f64,
     /// Resizing to 224x224 and making the relief.
     pub relief: f64,
     /// Grayscale, contour and heightmap images.
@@ -60,23 +64,46 @@ pub struct Rendering {
     /// The pins to raise: the default [`Screen`] (whole scan, heightmap,
     /// label and indicator).
     pub frame: PinFrame,
+    /// What the classifier said, if one ran; why it could not, if it failed.
+    pub analysis: Option<Result<Analysis, String>>,
     /// Time per stage.
     pub timings: Timings,
 }
 
 /// Loads the scan at `path` and renders it for a display of `geometry`.
 pub fn render(path: &Path, geometry: Geometry) -> Result<Rendering, ScanError> {
+    render_with(path, geometry, None)
+}
+
+/// As [`render`], with the classifier's verdict on the label and indicator.
+pub fn render_with(
+    path: &Path,
+    geometry: Geometry,
+    classifier: Option<&Classifier>,
+) -> Result<Rendering, ScanError> {
     let start = Instant::now();
     let scan = scan::load(path)?;
     let load = ms_since(start);
-    let mut rendering = render_scan(&scan, geometry);
+    let mut rendering = render_scan(&scan, geometry, classifier);
     rendering.timings.load = load;
     rendering.timings.total = ms_since(start);
     Ok(rendering)
 }
 
-/// Renders an already loaded scan (load time reported as 0).
-pub fn render_scan(scan: &Scan, geometry: Geometry) -> Rendering {
+/// Renders an already loaded scan (load time reported as 0). A classifier
+/// that fails leaves the verdict out (the relief is still shown) and its
+/// error in [`Rendering::analysis`].
+pub fn render_scan(scan: &Scan, geometry: Geometry, classifier: Option<&Classifier>) -> Rendering {
+    let start = Instant::now();
+    let analysis = classifier.map(|c| c.analyse(scan).map_err(|e: ModelError| e.to_string()));
+    let classify_ms = ms_since(start);
+    let screen = Screen {
+        finding: analysis
+            .as_ref()
+            .and_then(|a| a.as_ref().ok())
+            .map(Analysis::finding),
+        ..Screen::default()
+    };
     let start = Instant::now();
     let relief = Relief::density(scan);
     let relief_ms = ms_since(start);
@@ -86,7 +113,7 @@ pub fn render_scan(scan: &Scan, geometry: Geometry) -> Rendering {
     let representations_ms = ms_since(t);
 
     let t = Instant::now();
-    let frame = compose(&relief, &representations, &Screen::default(), geometry);
+    let frame = compose(&relief, &representations, &screen, geometry);
     let frame_ms = ms_since(t);
 
     Rendering {
@@ -94,12 +121,14 @@ pub fn render_scan(scan: &Scan, geometry: Geometry) -> Rendering {
         relief,
         representations,
         frame,
+        analysis,
         timings: Timings {
             load: 0.0,
+            classify: classify_ms,
             relief: relief_ms,
             representations: representations_ms,
             frame: frame_ms,
-            total: ms_since(start),
+            total: classify_ms + ms_since(start),
         },
     }
 }

@@ -2,6 +2,8 @@
 //! classifier described by a manifest runs through the same code and agrees
 //! with onnxruntime, and a damaged model file is refused.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use touchray::infer::classifier::{preprocess, read_npy_f32, Classifier};
@@ -28,7 +30,8 @@ fn a_png_gives_the_same_tensor_as_the_python_preprocessing() {
     spec.mean = [0.485, 0.456, 0.406];
     spec.std = [0.229, 0.224, 0.225];
     let rust = preprocess(&spec, &scan);
-    let (shape, python) = read_npy_f32(&std::fs::read(dir.join("chest_input.npy")).unwrap()).unwrap();
+    let (shape, python) =
+        read_npy_f32(&std::fs::read(dir.join("chest_input.npy")).unwrap()).unwrap();
     assert_eq!(shape, vec![1, 3, 224, 224]);
     let worst = rust
         .iter()
@@ -80,7 +83,10 @@ fn a_damaged_model_is_refused_by_its_checksum() {
     let err = Classifier::load(&manifest, false).unwrap_err();
     assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("am1codes_pneumonia_cnn_150.onnx"), "{message}");
+    assert!(
+        message.contains("am1codes_pneumonia_cnn_150.onnx"),
+        "{message}"
+    );
     assert!(message.contains("damaged or replaced"), "{message}");
     assert_eq!(message.lines().count(), 1);
     // A missing model names the file too.
@@ -96,7 +102,11 @@ fn a_wrong_manifest_names_the_key() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     for (from, to, key) in [
         ("threshold = 0.5\n", "", "threshold"),
-        ("uncertain = [0.35, 0.65]", "uncertain = [0.7, 0.3]", "uncertain"),
+        (
+            "uncertain = [0.35, 0.65]",
+            "uncertain = [0.7, 0.3]",
+            "uncertain",
+        ),
         ("output = \"sigmoid1\"", "output = \"softmax3\"", "softmax3"),
         ("layout = \"nchw\"", "layout = \"nhwc\"", "layout"),
     ] {
@@ -112,5 +122,121 @@ fn a_wrong_manifest_names_the_key() {
     );
     let err = Classifier::load(&manifest, false).unwrap_err().to_string();
     assert!(err.contains("no model with purpose"), "{err}");
-    assert!(Classifier::load(&manifest, true).is_ok(), "allowed when asked");
+    assert!(
+        Classifier::load(&manifest, true).is_ok(),
+        "allowed when asked"
+    );
+}
+
+#[test]
+fn eval_prints_the_metrics_and_writes_the_roc_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("normal")).unwrap(); // any case
+    std::fs::create_dir_all(data.join("PNEUMONIA")).unwrap();
+    std::fs::copy(
+        common::sample("kermany_NORMAL_IM-0115-0001.jpeg"),
+        data.join("normal/IM-0115-0001.jpeg"),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::sample("kermany_PNEUMONIA_person1000_bacteria_2931.jpeg"),
+        data.join("PNEUMONIA/person1000_bacteria_2931.jpeg"),
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("PNEUMONIA/broken.jpeg"),
+        b"\xFF\xD8\xFF not a jpeg",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let result = common::touchray()
+        .arg("eval")
+        .arg(&data)
+        .arg("--models")
+        .arg(fixtures().join("baseline"))
+        .arg("--json")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("skipping") && stderr.contains("broken.jpeg"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    for key in [
+        "n",
+        "accuracy",
+        "auc",
+        "threshold",
+        "confusion",
+        "per_class",
+        "macro",
+        "weighted",
+        "uncertain",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}: {json}");
+    }
+    assert_eq!(json["n"], 2);
+    assert_eq!(json["skipped"], 1);
+    for key in ["tp", "fp", "tn", "fn"] {
+        assert!(json["confusion"][key].is_u64(), "{json}");
+    }
+    assert_eq!(json["per_class"]["pneumonia"]["support"], 1);
+    let csv = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("file,label,p_pneumonia,verdict\n"));
+    let roc = image::open(out.join("roc.png")).unwrap();
+    assert_eq!(roc.width(), 480);
+}
+
+#[test]
+fn render_reports_the_verdict_of_the_models_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = common::touchray()
+        .arg("render")
+        .arg(common::sample(
+            "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
+        ))
+        .arg("--models")
+        .arg(fixtures().join("baseline"))
+        .arg("--json")
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    let p = json["p_pneumonia"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert!(["normal", "pneumonia", "uncertain"].contains(&json["verdict"].as_str().unwrap()));
+    // A damaged model: the relief is still shown, without a verdict.
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    let manifest = copy_to(&models, |bytes| bytes[100] ^= 0xFF);
+    let result = common::touchray()
+        .arg("render")
+        .arg(common::sample(
+            "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
+        ))
+        .arg("--models")
+        .arg(manifest.parent().unwrap())
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("damaged or replaced") && stderr.contains("no verdict"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert!(json["verdict"].is_null());
 }

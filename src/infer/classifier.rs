@@ -70,7 +70,11 @@ impl Classifier {
         let manifest = Manifest::read(manifest)?;
         let spec = manifest
             .find(Purpose::Classifier)
-            .or_else(|| allow_fixture.then(|| manifest.find(Purpose::Fixture)).flatten())
+            .or_else(|| {
+                allow_fixture
+                    .then(|| manifest.find(Purpose::Fixture))
+                    .flatten()
+            })
             .ok_or_else(|| ModelError::Manifest {
                 path: manifest.path.clone(),
                 message: "no model with purpose = \"classifier\"".into(),
@@ -122,8 +126,9 @@ impl Classifier {
     /// Classifies `scan`.
     pub fn analyse(&self, scan: &Scan) -> Result<Analysis, ModelError> {
         let [n, c, h, w] = self.spec.input;
-        let input = tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
-            .map_err(|e| model_error(&self.path, e))?;
+        let input =
+            tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
+                .map_err(|e| model_error(&self.path, e))?;
         let outputs = self
             .plan
             .run(tvec!(Tensor::from(input).into()))
@@ -138,15 +143,22 @@ impl Classifier {
             (kind, v) => {
                 return Err(model_error(
                     &self.path,
-                    format!("output has {} values, {kind:?} needs {}", v.len(), match kind {
-                        OutputKind::Softmax2 => 2,
-                        OutputKind::Sigmoid1 => 1,
-                    }),
+                    format!(
+                        "output has {} values, {kind:?} needs {}",
+                        v.len(),
+                        match kind {
+                            OutputKind::Softmax2 => 2,
+                            OutputKind::Sigmoid1 => 1,
+                        }
+                    ),
                 ))
             }
         };
         if !p.is_finite() {
-            return Err(model_error(&self.path, "the model gave no finite probability"));
+            return Err(model_error(
+                &self.path,
+                "the model gave no finite probability",
+            ));
         }
         let cam = match (self.spec.features_output, &self.cam_weights) {
             (Some(ix), Some((channels, weights))) => {
@@ -160,7 +172,10 @@ impl Classifier {
                     return Err(model_error(&self.path, format!("feature map {shape:?}")));
                 };
                 if fc != *channels {
-                    return Err(model_error(&self.path, "CAM weights do not fit the feature map"));
+                    return Err(model_error(
+                        &self.path,
+                        "CAM weights do not fit the feature map",
+                    ));
                 }
                 let flat: Vec<f32> = features.iter().copied().collect();
                 let positive = &weights[fc..2 * fc];
@@ -224,7 +239,10 @@ pub fn class_activation_map(
     }
     let map: Vec<f32> = map.into_iter().map(|v| v.max(0.0)).collect();
     let max = map.iter().copied().fold(0.0f32, f32::max);
-    let unit: Vec<f32> = map.iter().map(|&v| if max > 0.0 { v / max } else { 0.0 }).collect();
+    let unit: Vec<f32> = map
+        .iter()
+        .map(|&v| if max > 0.0 { v / max } else { 0.0 })
+        .collect();
     Cam {
         width: scan.width,
         height: scan.height,
@@ -292,18 +310,8 @@ mod tests {
 
     #[test]
     fn npy_float32_arrays_are_read() {
-        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
-        let mut h = header.to_string();
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(' ');
-        }
-        h.push('\n');
-        bytes.extend((h.len() as u16).to_le_bytes());
-        bytes.extend(h.as_bytes());
-        for v in [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0] {
-            bytes.extend(v.to_le_bytes());
-        }
+        let mut bytes = Vec::new();
+        crate::output::write_npy(&mut bytes, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3).unwrap();
         let (shape, values) = read_npy_f32(&bytes).unwrap();
         assert_eq!(shape, vec![2, 3]);
         assert_eq!(values[5], 6.0);

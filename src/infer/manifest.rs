@@ -144,11 +144,20 @@ impl Manifest {
             let ok_band = (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0;
             let checks = [
                 (m.layout == "nchw", "layout: only \"nchw\" is supported"),
-                (m.input[0] == 1 && m.input[1] == 3, "input: must be [1, 3, H, W]"),
-                (m.input[2] > 0 && m.input[3] > 0, "input: H and W must be positive"),
+                (
+                    m.input[0] == 1 && m.input[1] == 3,
+                    "input: must be [1, 3, H, W]",
+                ),
+                (
+                    m.input[2] > 0 && m.input[3] > 0,
+                    "input: H and W must be positive",
+                ),
                 (m.pixel_scale > 0.0, "pixel_scale: must be positive"),
                 (m.std.iter().all(|&s| s > 0.0), "std: must be positive"),
-                ((0.0..=1.0).contains(&m.threshold), "threshold: must be in [0, 1]"),
+                (
+                    (0.0..=1.0).contains(&m.threshold),
+                    "threshold: must be in [0, 1]",
+                ),
                 (ok_band, "uncertain: must be [low, high] within [0, 1]"),
                 (m.labels.len() == 2, "labels: must name two classes"),
                 (
