@@ -321,7 +321,8 @@ pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
         let inner = std::fs::read_dir(entry.path())
             .map_err(|e| format!("{}: {e}", entry.path().display()))?;
         for f in inner.flatten() {
-            if f.file_type().is_ok_and(|t| t.is_file()) {
+            // Links are followed: a split is often laid out as symlinks.
+            if f.path().is_file() {
                 files.push((f.path(), positive));
             }
         }

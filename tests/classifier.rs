@@ -240,3 +240,41 @@ fn render_reports_the_verdict_of_the_models_it_is_given() {
     let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
     assert!(json["verdict"].is_null());
 }
+
+#[test]
+fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
+    let classifier = Classifier::load(&manifest, false).unwrap();
+    assert_eq!(classifier.spec().name, "resnet18-pneumonia-int8");
+    // Both bundled Kermany samples are training images: this checks the
+    // shipped pipeline end to end, not the model's generalisation (see
+    // models/README.md for the validation split).
+    for (name, want) in [
+        ("kermany_NORMAL_IM-0115-0001.jpeg", Verdict::Normal),
+        (
+            "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
+            Verdict::Pneumonia,
+        ),
+    ] {
+        let scan = scan::load(&common::sample(name)).unwrap();
+        let analysis = classifier.analyse(&scan).unwrap();
+        assert_eq!(
+            analysis.verdict, want,
+            "{name}: p = {}",
+            analysis.p_pneumonia
+        );
+        let cam = analysis.cam.expect("the ResNet-18 has a feature output");
+        assert_eq!((cam.width, cam.height), (scan.width, scan.height));
+        assert!(cam.values.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(
+            cam.values.iter().any(|&v| v > 0.99),
+            "scaled to a maximum of 1"
+        );
+    }
+    // Every file the manifest lists matches its checksum.
+    let all = Manifest::read(&manifest).unwrap();
+    assert_eq!(all.models.len(), 2);
+    for m in &all.models {
+        touchray::infer::manifest::read_verified(&all.resolve(&m.file), &m.sha256).unwrap();
+    }
+}
