@@ -46,10 +46,7 @@ pub mod cdev {
     use crate::device::DeviceError;
 
     fn error(what: String, e: impl std::fmt::Display) -> DeviceError {
-        DeviceError::Io {
-            target: what,
-            source: std::io::Error::other(e.to_string()),
-        }
+        DeviceError::io(what, std::io::Error::other(e.to_string()))
     }
 
     /// One output line, requested for touchray alone.
@@ -142,10 +139,7 @@ pub mod rpi {
         rppal::gpio::Gpio::new()
             .and_then(|g| g.get(pin))
             .map(|p| p.into_output_low())
-            .map_err(|e| DeviceError::Io {
-                target: format!("BCM GPIO {pin}"),
-                source: std::io::Error::other(e.to_string()),
-            })
+            .map_err(|e| DeviceError::io(format!("BCM GPIO {pin}"), std::io::Error::other(e)))
     }
 
     /// SPI0 with chip select `ss` in mode 0 at `hz`, as an embedded-hal `SpiDevice`.
@@ -158,9 +152,6 @@ pub mod rpi {
         };
         Spi::new(Bus::Spi0, ss, hz, Mode::Mode0)
             .map(rppal::spi::SimpleHalSpiDevice::new)
-            .map_err(|e| DeviceError::Io {
-                target: "SPI0".into(),
-                source: std::io::Error::other(e.to_string()),
-            })
+            .map_err(|e| DeviceError::io("SPI0", std::io::Error::other(e)))
     }
 }

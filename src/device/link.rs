@@ -38,10 +38,7 @@ impl Default for RetryPolicy {
 /// is already raw, so it is opened as it is: setting a rate goes through the
 /// `termios2` ioctls, which qemu-user does not implement.
 pub fn open_serial(path: &Path, baud: u32) -> Result<serialport::TTYPort, DeviceError> {
-    let failed = |source: std::io::Error| DeviceError::Io {
-        target: path.display().to_string(),
-        source,
-    };
+    let failed = |source: std::io::Error| DeviceError::io(path.display(), source);
     let real = path.canonicalize().map_err(failed)?;
     if real.starts_with("/dev/pts") {
         use std::os::fd::IntoRawFd;

@@ -87,6 +87,21 @@ pub enum DeviceError {
     Config(String),
 }
 
+impl DeviceError {
+    /// Reading or writing `target` failed.
+    pub(crate) fn io(target: impl std::fmt::Display, source: impl Into<std::io::Error>) -> Self {
+        DeviceError::Io {
+            target: target.to_string(),
+            source: source.into(),
+        }
+    }
+
+    /// A GPIO or SPI part (whose error is only `Debug`) failed.
+    pub(crate) fn hardware(target: impl std::fmt::Display, e: impl std::fmt::Debug) -> Self {
+        Self::io(target, std::io::Error::other(format!("{e:?}")))
+    }
+}
+
 /// A display that raises pins: real hardware, an emulator, or a preview.
 pub trait PinDisplay {
     /// The pin layout frames must have.

@@ -190,10 +190,7 @@ pub fn list_ports() -> Result<Vec<PortInfo>, DeviceError> {
     if !Path::new("/sys/class/tty").is_dir() {
         return Ok(Vec::new());
     }
-    let ports = serialport::available_ports().map_err(|e| DeviceError::Io {
-        target: "/sys/class/tty".into(),
-        source: e.into(),
-    })?;
+    let ports = serialport::available_ports().map_err(|e| DeviceError::io("/sys/class/tty", e))?;
     let mut out: Vec<PortInfo> = ports
         .into_iter()
         .map(|p| {

@@ -90,10 +90,7 @@ impl PinDisplay for PngPreview {
         check_geometry(self.geometry, frame)?;
         pins_image(frame)
             .save(&self.path)
-            .map_err(|e| DeviceError::Io {
-                target: self.path.display().to_string(),
-                source: std::io::Error::other(e.to_string()),
-            })
+            .map_err(|e| DeviceError::io(self.path.display(), std::io::Error::other(e)))
     }
 }
 
@@ -121,10 +118,7 @@ impl<W: Write> PinDisplay for TerminalPreview<W> {
         self.out
             .write_all(terminal_text(frame).as_bytes())
             .and_then(|()| self.out.flush())
-            .map_err(|source| DeviceError::Io {
-                target: "terminal".to_string(),
-                source,
-            })
+            .map_err(|source| DeviceError::io("terminal", source))
     }
 }
 

@@ -25,10 +25,7 @@ pub struct ShiftRegisterArray<S, P> {
 }
 
 fn hw(what: &str, e: impl std::fmt::Debug) -> DeviceError {
-    DeviceError::Io {
-        target: format!("shift registers: {what}"),
-        source: std::io::Error::other(format!("{e:?}")),
-    }
+    DeviceError::hardware(format!("shift registers: {what}"), e)
 }
 
 /// The bytes clocked out for `frame`, in sending order: farthest register

@@ -21,10 +21,7 @@ impl<P: OutputPin, D: DelayNs> VibrationMotor<P, D> {
 }
 
 fn motor_error(e: impl std::fmt::Debug) -> DeviceError {
-    DeviceError::Io {
-        target: "vibration motor pin".into(),
-        source: std::io::Error::other(format!("{e:?}")),
-    }
+    DeviceError::hardware("vibration motor pin", e)
 }
 
 impl<P: OutputPin, D: DelayNs> Haptic for VibrationMotor<P, D> {

@@ -9,7 +9,6 @@ use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::Rectangle;
 
 use super::resample::resize_area;
-use super::Relief;
 
 /// The pin layout of a display: pins across, pins down, and how many height
 /// states a pin has (2 for up/down displays, 5 on a Graphiti: flat and 1..4).
@@ -98,18 +97,6 @@ impl PinFrame {
             heights: vec![0; geometry.pins()],
             blink: vec![0; geometry.pins()],
         }
-    }
-
-    /// The relief over the whole display, letterboxed to keep its aspect.
-    pub fn from_relief(relief: &Relief, geometry: Geometry) -> Self {
-        let mut frame = PinFrame::flat(geometry);
-        frame.draw_field(
-            &relief.heights,
-            relief.size(),
-            relief.aspect,
-            geometry.bounds(),
-        );
-        frame
     }
 
     /// Draws a square `side x side` field of heights in [0, 1], standing for
@@ -238,7 +225,7 @@ pub fn quantise(value: f32, levels: u8) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::DepthSource;
+    use super::super::{DepthSource, Relief};
     use super::*;
     use embedded_graphics::primitives::{Line, PrimitiveStyle};
 
@@ -261,6 +248,18 @@ mod tests {
         assert_eq!(wide, Rectangle::new(Point::new(0, 10), Size::new(60, 20)));
     }
 
+    /// The relief over the whole display, letterboxed.
+    fn whole_display(relief: &Relief, geometry: Geometry) -> PinFrame {
+        let mut frame = PinFrame::flat(geometry);
+        frame.draw_field(
+            &relief.heights,
+            relief.size(),
+            relief.aspect,
+            geometry.bounds(),
+        );
+        frame
+    }
+
     #[test]
     fn a_relief_fills_its_letterbox_and_leaves_margins_flat() {
         let relief = Relief {
@@ -268,7 +267,7 @@ mod tests {
             aspect: 1.0,
             source: DepthSource::Density,
         };
-        let frame = PinFrame::from_relief(&relief, Geometry::GRAPHITI);
+        let frame = whole_display(&relief, Geometry::GRAPHITI);
         for row in frame.rows() {
             assert!(row[..10].iter().all(|&h| h == 0));
             assert!(row[10..50].iter().all(|&h| h == 4));
@@ -288,7 +287,7 @@ mod tests {
             aspect: 1.0,
             source: DepthSource::Density,
         };
-        let frame = PinFrame::from_relief(&relief, Geometry::new(4, 4, 2).unwrap());
+        let frame = whole_display(&relief, Geometry::new(4, 4, 2).unwrap());
         assert!(frame.rows().all(|row| row == [1, 1, 0, 0]));
     }
 

@@ -167,13 +167,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn io_error(what: &str, e: impl Into<std::io::Error>) -> DeviceError {
-    DeviceError::Io {
-        target: what.to_string(),
-        source: e.into(),
-    }
-}
-
 struct Terminal {
     master: TTYPort,
     // Held open so that the host closing its end does not hang up ours.
@@ -181,10 +174,10 @@ struct Terminal {
 }
 
 fn open_terminal(link: Option<&Path>) -> Result<(Terminal, PathBuf), DeviceError> {
-    let (mut master, slave) = TTYPort::pair().map_err(|e| io_error("pseudo-terminal", e))?;
+    let (mut master, slave) = TTYPort::pair().map_err(|e| DeviceError::io("pseudo-terminal", e))?;
     master
         .set_timeout(Duration::from_millis(20))
-        .map_err(|e| io_error("pseudo-terminal", e))?;
+        .map_err(|e| DeviceError::io("pseudo-terminal", e))?;
     let name = slave
         .name()
         .ok_or_else(|| DeviceError::Config("pseudo-terminal has no name".into()))?;
@@ -204,7 +197,7 @@ fn open_terminal(link: Option<&Path>) -> Result<(Terminal, PathBuf), DeviceError
                 Err(_) => {}
             }
             std::os::unix::fs::symlink(&name, link)
-                .map_err(|e| io_error(&link.display().to_string(), e))?;
+                .map_err(|e| DeviceError::io(link.display(), e))?;
             link.to_path_buf()
         }
         None => PathBuf::from(name),
@@ -240,7 +233,7 @@ impl Emulator {
         let thread = std::thread::Builder::new()
             .name(format!("{kind:?} emulator"))
             .spawn(move || serve(fw, terminal, options, &worker))
-            .map_err(|e| io_error("emulator thread", e))?;
+            .map_err(|e| DeviceError::io("emulator thread", e))?;
         Ok(Emulator {
             shared,
             thread: Some(thread),
@@ -321,7 +314,7 @@ fn serve(
             {
                 0
             }
-            Err(e) => return Err(io_error("emulator terminal", e)),
+            Err(e) => return Err(DeviceError::io("emulator terminal", e)),
         };
         let mut record = lock(&shared.record);
         let mut cx = Context {
@@ -356,7 +349,7 @@ fn serve(
             record.replies += 1;
             term.master
                 .write_all(&reply)
-                .map_err(|e| io_error("emulator terminal", e))?;
+                .map_err(|e| DeviceError::io("emulator terminal", e))?;
             if faults.vanish_after == Some(replies_sent) {
                 vanish = true;
                 break;
@@ -386,6 +379,6 @@ fn write_png(path: &Path, frame: &PinFrame) -> Result<(), DeviceError> {
     let tmp = path.with_extension("png.part");
     pins_image(frame)
         .save_with_format(&tmp, image::ImageFormat::Png)
-        .map_err(|e| io_error(&tmp.display().to_string(), std::io::Error::other(e)))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_error(&path.display().to_string(), e))
+        .map_err(|e| DeviceError::io(tmp.display(), std::io::Error::other(e)))?;
+    std::fs::rename(&tmp, path).map_err(|e| DeviceError::io(path.display(), e))
 }
