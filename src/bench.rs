@@ -8,8 +8,7 @@ use serde::Serialize;
 
 use crate::device::emulator::Kind;
 use crate::device::wire::{measure, WireReport};
-use crate::infer::classifier::Classifier;
-use crate::pipeline::{render_with, ScanInfo, Timings};
+use crate::pipeline::{render_with, Networks, ScanInfo, Timings};
 use crate::scan::ScanError;
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::Geometry;
@@ -60,8 +59,10 @@ pub struct BenchResult {
     pub load: Stage,
     /// The classifier (zeros without one).
     pub classify: Stage,
-    /// Resize and density relief.
+    /// The relief: the depth network, or resize and density relief.
     pub relief: Stage,
+    /// The texture features.
+    pub features: Stage,
     /// The three representation images.
     pub representations: Stage,
     /// Pins.
@@ -71,17 +72,17 @@ pub struct BenchResult {
 }
 
 /// Renders `path` once to warm up, then `runs` timed times, with the
-/// classifier if one is given.
+/// networks given.
 pub fn bench(
     path: &Path,
     geometry: Geometry,
     runs: usize,
-    classifier: Option<&Classifier>,
+    networks: &Networks,
 ) -> Result<BenchResult, ScanError> {
-    let first = render_with(path, geometry, classifier)?;
+    let first = render_with(path, geometry, networks)?;
     let mut timings: Vec<Timings> = Vec::with_capacity(runs);
     for _ in 0..runs {
-        timings.push(render_with(path, geometry, classifier)?.timings);
+        timings.push(render_with(path, geometry, networks)?.timings);
     }
     let stage = |pick: fn(&Timings) -> f64| Stage::of(timings.iter().map(pick).collect());
     Ok(BenchResult {
@@ -94,10 +95,86 @@ pub fn bench(
         load: stage(|t| t.load),
         classify: stage(|t| t.classify),
         relief: stage(|t| t.relief),
+        features: stage(|t| t.features),
         representations: stage(|t| t.representations),
         frame: stage(|t| t.frame),
         total: stage(|t| t.total),
     })
+}
+
+/// The table `touchray bench` prints: median milliseconds per stage and
+/// file, the peak RSS, and the wire costs when measured.
+pub fn text_report(
+    results: &[BenchResult],
+    peak_rss_kib: Option<u64>,
+    wire: &[WireReport],
+) -> String {
+    let mut table = format!(
+        "{:<40} {:>11} {:>6} | {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}\n",
+        "file",
+        "size",
+        "runs",
+        "load",
+        "classify",
+        "relief",
+        "features",
+        "reps",
+        "frame",
+        "total",
+        "p95"
+    );
+    for r in results {
+        table += &format!(
+            "{:<40} {:>11} {:>6} | {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>8.2} {:>8.2}\n",
+            r.file,
+            format!("{}x{}", r.scan.width, r.scan.height),
+            r.runs,
+            r.load.median,
+            r.classify.median,
+            r.relief.median,
+            r.features.median,
+            r.representations.median,
+            r.frame.median,
+            r.total.median,
+            r.total.p95
+        );
+    }
+    table += &format!(
+        "medians in ms; peak RSS {} KiB\n",
+        peak_rss_kib.map_or("?".into(), |k| k.to_string())
+    );
+    if !wire.is_empty() {
+        table += &format!(
+            "\n{:<9} {:>6} {:>9} | {:>20} {:>9} {:>8} | {:>20} {:>9} {:>8}\n",
+            "display",
+            "baud",
+            "pins",
+            "full frame: out/in B",
+            "wire ms",
+            "pty ms",
+            "zoom step: out/in B",
+            "wire ms",
+            "pty ms"
+        );
+        for w in wire {
+            let (f, z) = (&w.full_frame, &w.zoom_step);
+            table += &format!(
+                "{:<9} {:>6} {:>9} | {:>20} {:>9.1} {:>8.1} | {:>20} {:>9.1} {:>8.1}\n",
+                w.device,
+                w.baud,
+                format!("{}x{}x{}", w.geometry.0, w.geometry.1, w.geometry.2),
+                format!("{}/{}", f.sent, f.received),
+                f.wire_ms,
+                f.pty_ms,
+                format!("{}/{}", z.sent, z.received),
+                z.wire_ms,
+                z.pty_ms
+            );
+        }
+        table +=
+            "wire ms = bytes both ways at the baud rate (10 bits/byte), before the pins move\n";
+    }
+    table
 }
 
 /// Peak resident set size of this process in KiB (Linux `VmHWM`).

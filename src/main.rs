@@ -6,16 +6,19 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use touchray::bench::{bench, bench_wire, peak_rss_kib};
+use touchray::bench::{bench, bench_wire, peak_rss_kib, text_report};
 use touchray::device::emulator::{self, Emulator};
 use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, DisplaySpec};
 use touchray::device::preview::terminal_text;
-use touchray::eval::{evaluate, predictions_csv, roc_image, roc_points, Progress};
+use touchray::eval::{
+    evaluate, features_csv, predictions_csv, roc_image, roc_points, Extras, Progress,
+};
 use touchray::infer::classifier::Classifier;
-use touchray::output::{write_outputs, RenderReport};
-use touchray::pipeline::render_with;
-use touchray::tactile::Geometry;
+use touchray::infer::depth::{DepthChoice, DepthNet};
+use touchray::output::{write_outputs, FeaturesReport, RenderReport};
+use touchray::pipeline::{load_depth, make_relief, render_with, Networks};
+use touchray::tactile::{Features, Geometry};
 
 /// Exit status for input touchray refuses (bad scan, bad flags).
 const EXIT_BAD_INPUT: u8 = 2;
@@ -43,6 +46,8 @@ enum Command {
     Bench(BenchArgs),
     /// Evaluate the classifier on a folder with NORMAL/ and PNEUMONIA/.
     Eval(EvalArgs),
+    /// The texture features of a scan's relief.
+    Features(FeaturesArgs),
     /// Emulate a display's firmware on a pseudo-terminal (prints its path).
     Emulate(EmulateArgs),
     /// List serial ports and recognise Graphiti and Dot Pad displays.
@@ -66,6 +71,58 @@ impl DisplayArgs {
 }
 
 #[derive(Args)]
+struct ModelArgs {
+    /// Folder with manifest.toml and the models. Without one there: no
+    /// verdict, density relief.
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// Relief source: midas, density, or auto (MiDaS when a real MiDaS
+    /// model is installed, else density).
+    #[arg(long, default_value = "auto", value_parser = clap::value_parser!(DepthChoice))]
+    depth: DepthChoice,
+    /// Also use models marked `fixture` (random weights, for tests).
+    #[arg(long)]
+    allow_fixture: bool,
+}
+
+impl ModelArgs {
+    /// The networks, warnings printed; a depth network asked for and not
+    /// usable is an error.
+    fn networks(&self) -> Result<Networks, Failure> {
+        let (networks, warnings) = Networks::load(&self.models, self.depth, self.allow_fixture)
+            .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+        warn(&warnings);
+        Ok(networks)
+    }
+
+    /// The depth network alone, likewise.
+    fn depth_net(&self) -> Result<Option<DepthNet>, Failure> {
+        let mut warnings = Vec::new();
+        let net = load_depth(&self.models, self.depth, self.allow_fixture, &mut warnings)
+            .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+        warn(&warnings);
+        Ok(net)
+    }
+}
+
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("touchray: {w}");
+    }
+}
+
+#[derive(Args)]
+struct FeaturesArgs {
+    /// The scan file.
+    scan: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    models: ModelArgs,
+}
+
+#[derive(Args)]
 struct RenderArgs {
     /// The scan file.
     scan: PathBuf,
@@ -83,9 +140,8 @@ struct RenderArgs {
     /// png:FILE or term. Serial displays report their own size.
     #[arg(long, value_parser = clap::value_parser!(DisplaySpec))]
     display: Option<DisplaySpec>,
-    /// Folder with manifest.toml and the models. Without one there: no verdict.
-    #[arg(long, default_value = "models")]
-    models: PathBuf,
+    #[command(flatten)]
+    models: ModelArgs,
     #[command(flatten)]
     size: DisplayArgs,
 }
@@ -94,18 +150,17 @@ struct RenderArgs {
 struct EvalArgs {
     /// Folder with NORMAL/ and PNEUMONIA/ subfolders (any case).
     dir: PathBuf,
-    /// Folder with manifest.toml and the models.
-    #[arg(long, default_value = "models")]
-    models: PathBuf,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
     /// Write roc.png and predictions.csv here.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Also use a model marked `fixture`.
-    #[arg(long)]
-    allow_fixture: bool,
+    /// Write each image's texture features (and its label) to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    features: Option<PathBuf>,
+    #[command(flatten)]
+    models: ModelArgs,
 }
 
 #[derive(Args)]
@@ -157,9 +212,13 @@ struct BenchArgs {
     /// first scan: its first frame and one zoom step.
     #[arg(long)]
     wire: bool,
-    /// Time the classifier described by DIR/manifest.toml too.
+    /// Time the networks described by DIR/manifest.toml too (fixtures
+    /// included).
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
+    /// With --models: the relief source, midas, density or auto.
+    #[arg(long, default_value = "auto", value_parser = clap::value_parser!(DepthChoice))]
+    depth: DepthChoice,
     #[command(flatten)]
     display: DisplayArgs,
 }
@@ -192,6 +251,7 @@ fn main() -> ExitCode {
         Command::Render(args) => run_render(&args),
         Command::Bench(args) => run_bench(&args),
         Command::Eval(args) => run_eval(&args),
+        Command::Features(args) => run_features(&args),
         Command::Emulate(args) => run_emulate(&args),
         Command::Devices(args) => run_devices(&args),
     };
@@ -217,23 +277,14 @@ fn run_render(args: &RenderArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let manifest = args.models.join("manifest.toml");
-    let classifier = if manifest.exists() {
-        match Classifier::load(&manifest, false) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                // Refuse verdicts, still show the relief.
-                eprintln!("touchray: {e}; no verdict");
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let rendering = render_with(&args.scan, geometry, classifier.as_ref())
+    let networks = args.models.networks()?;
+    let rendering = render_with(&args.scan, geometry, &networks)
         .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
     if let Some(Err(e)) = &rendering.analysis {
         eprintln!("touchray: {e}; no verdict");
+    }
+    if let Some(e) = &rendering.depth_error {
+        eprintln!("touchray: {e}; density relief instead");
     }
     if let Some(display) = display.as_mut() {
         display
@@ -268,12 +319,48 @@ fn run_render(args: &RenderArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+fn run_features(args: &FeaturesArgs) -> Result<(), Failure> {
+    let depth = args.models.depth_net()?;
+    let scan = touchray::scan::load(&args.scan).map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    let (relief, depth_error) = make_relief(&scan, depth.as_ref());
+    if let Some(e) = depth_error {
+        eprintln!("touchray: {e}; density relief instead");
+    }
+    let report = FeaturesReport {
+        depth_source: relief.source,
+        features: Features::of(&relief),
+    };
+    if args.json {
+        let json = serde_json::to_string(&report).map_err(|e| (EXIT_OUTPUT, e.to_string()))?;
+        return print(&format!("{json}\n"));
+    }
+    let f = &report.features;
+    print(&format!(
+        "{}: {:?} relief: depth_std {:.6}, depth_entropy {:.6} bits, edge_total {:.3}, lbp_hist {:.4?}\n",
+        args.scan.display(),
+        report.depth_source,
+        f.depth_std,
+        f.depth_entropy,
+        f.edge_total,
+        f.lbp_hist
+    ))
+}
+
 fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
     use std::io::IsTerminal;
-    let classifier = Classifier::load(&args.models.join("manifest.toml"), args.allow_fixture)
+    let models = &args.models;
+    let classifier = Classifier::load(&models.models.join("manifest.toml"), models.allow_fixture)
         .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?;
+    let depth = match &args.features {
+        Some(_) => models.depth_net()?,
+        None => None,
+    };
+    let extras = Extras {
+        features: args.features.is_some(),
+        depth: depth.as_ref(),
+    };
     let bar = std::io::stderr().is_terminal();
-    let (metrics, predictions) = evaluate(&args.dir, &classifier, |p| match p {
+    let (metrics, predictions) = evaluate(&args.dir, &classifier, extras, |p| match p {
         Progress::Step { done, total } if bar => {
             let width = 40 * done / total.max(1);
             eprint!(
@@ -312,6 +399,10 @@ fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
         .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", roc.display())))?;
         let csv = out.join("predictions.csv");
         std::fs::write(&csv, predictions_csv(&predictions))
+            .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", csv.display())))?;
+    }
+    if let Some(csv) = &args.features {
+        std::fs::write(csv, features_csv(&predictions))
             .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", csv.display())))?;
     }
     if args.json {
@@ -376,17 +467,19 @@ fn run_devices(args: &DevicesArgs) -> Result<(), Failure> {
 
 fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
     let geometry = args.display.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;
-    let classifier = match &args.models {
-        Some(dir) => Some(
-            Classifier::load(&dir.join("manifest.toml"), true)
-                .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?,
-        ),
-        None => None,
+    let networks = match &args.models {
+        Some(dir) => ModelArgs {
+            models: dir.clone(),
+            depth: args.depth,
+            allow_fixture: true,
+        }
+        .networks()?,
+        None => Networks::default(),
     };
     let mut results = Vec::new();
     for path in &args.scans {
         results.push(
-            bench(path, geometry, args.runs, classifier.as_ref())
+            bench(path, geometry, args.runs, &networks)
                 .map_err(|e| (EXIT_BAD_INPUT, e.to_string()))?,
         );
     }
@@ -401,59 +494,5 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             serde_json::json!({ "results": results, "peak_rss_kib": peak_rss_kib, "wire": wire });
         return print(&format!("{json}\n"));
     }
-    let mut table = format!(
-        "{:<40} {:>11} {:>6} | {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}\n",
-        "file", "size", "runs", "load", "classify", "relief", "reps", "frame", "total", "p95"
-    );
-    for r in &results {
-        table += &format!(
-            "{:<40} {:>11} {:>6} | {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>8.2} {:>8.2}\n",
-            r.file,
-            format!("{}x{}", r.scan.width, r.scan.height),
-            r.runs,
-            r.load.median,
-            r.classify.median,
-            r.relief.median,
-            r.representations.median,
-            r.frame.median,
-            r.total.median,
-            r.total.p95
-        );
-    }
-    table += &format!(
-        "medians in ms; peak RSS {} KiB\n",
-        peak_rss_kib.map_or("?".into(), |k| k.to_string())
-    );
-    if !wire.is_empty() {
-        table += &format!(
-            "\n{:<9} {:>6} {:>9} | {:>20} {:>9} {:>8} | {:>20} {:>9} {:>8}\n",
-            "display",
-            "baud",
-            "pins",
-            "full frame: out/in B",
-            "wire ms",
-            "pty ms",
-            "zoom step: out/in B",
-            "wire ms",
-            "pty ms"
-        );
-        for w in &wire {
-            let (f, z) = (&w.full_frame, &w.zoom_step);
-            table += &format!(
-                "{:<9} {:>6} {:>9} | {:>20} {:>9.1} {:>8.1} | {:>20} {:>9.1} {:>8.1}\n",
-                w.device,
-                w.baud,
-                format!("{}x{}x{}", w.geometry.0, w.geometry.1, w.geometry.2),
-                format!("{}/{}", f.sent, f.received),
-                f.wire_ms,
-                f.pty_ms,
-                format!("{}/{}", z.sent, z.received),
-                z.wire_ms,
-                z.pty_ms
-            );
-        }
-        table +=
-            "wire ms = bytes both ways at the baud rate (10 bits/byte), before the pins move\n";
-    }
-    print(&table)
+    print(&text_report(&results, peak_rss_kib, &wire))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::device::preview::pins_image;
 use crate::infer::Verdict;
 use crate::pipeline::{Rendering, ScanInfo, Timings};
-use crate::tactile::{DepthSource, RELIEF_SIZE};
+use crate::tactile::{DepthSource, Features, RELIEF_SIZE};
 
 /// The files `--out DIR` always receives (plus `cam.png`, where the
 /// model provides a class-activation map).
@@ -45,6 +45,8 @@ pub struct RenderReport {
     pub verdict: Option<Verdict>,
     /// Its probability of pneumonia; null likewise.
     pub p_pneumonia: Option<f32>,
+    /// The texture features of the relief.
+    pub features: Features,
     /// The pins.
     pub frame: FrameReport,
     /// Milliseconds per stage.
@@ -67,6 +69,7 @@ impl From<&Rendering> for RenderReport {
                 .as_ref()
                 .and_then(|a| a.as_ref().ok())
                 .map(|a| a.p_pneumonia),
+            features: r.features.clone(),
             frame: FrameReport {
                 width: g.width,
                 height: g.height,
@@ -76,6 +79,16 @@ impl From<&Rendering> for RenderReport {
             timings_ms: r.timings,
         }
     }
+}
+
+/// The JSON object `touchray features --json` prints.
+#[derive(Debug, Serialize)]
+pub struct FeaturesReport {
+    /// What made the relief.
+    pub depth_source: DepthSource,
+    /// Its texture features.
+    #[serde(flatten)]
+    pub features: Features,
 }
 
 /// A file that could not be written.

@@ -115,7 +115,14 @@ fn a_wrong_manifest_names_the_key() {
         assert!(err.contains(key), "{key}: {err}");
         assert!(err.contains("manifest.toml"), "{err}");
     }
-    std::fs::write(&manifest, text.replace("\"classifier\"", "\"fixture\"")).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "\"classifier\"",
+            "\"fixture\"\nstands_in_for = \"classifier\"",
+        ),
+    )
+    .unwrap();
     assert_eq!(
         Manifest::read(&manifest).unwrap().models[0].purpose,
         Purpose::Fixture
@@ -158,6 +165,8 @@ fn eval_prints_the_metrics_and_writes_the_roc_curve() {
         .arg("--json")
         .arg("--out")
         .arg(&out)
+        .arg("--features")
+        .arg(dir.path().join("features.csv"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&result.stderr);
@@ -191,6 +200,35 @@ fn eval_prints_the_metrics_and_writes_the_roc_curve() {
     assert!(csv.starts_with("file,label,p_pneumonia,verdict\n"));
     let roc = image::open(out.join("roc.png")).unwrap();
     assert_eq!(roc.width(), 480);
+
+    // --features: one row per classified image, the same numbers as
+    // `touchray features` gives for that file.
+    let csv = std::fs::read_to_string(dir.path().join("features.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(
+        rows[0].starts_with("file,label,depth_source,depth_std,depth_entropy,edge_total,lbp_0,")
+    );
+    assert!(rows[0].ends_with(",lbp_9"));
+    let normal: Vec<&str> = rows
+        .iter()
+        .find(|r| r.starts_with("normal/"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(normal.len(), 16);
+    assert_eq!(&normal[1..3], ["normal", "density"]);
+    let single = common::touchray()
+        .args(["features", "--json", "--depth", "density"])
+        .arg(data.join("normal/IM-0115-0001.jpeg"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&single.stdout).unwrap();
+    let edge: f64 = normal[5].parse().unwrap();
+    assert!(
+        (edge - json["edge_total"].as_f64().unwrap()).abs() < 1e-3,
+        "{edge} {json}"
+    );
 }
 
 #[test]

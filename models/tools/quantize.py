@@ -43,12 +43,22 @@ VARIANTS = {
 
 
 class Calibration(CalibrationDataReader):
-    def __init__(self, files):
-        self.files = iter(files)
+    """Feeds network inputs (arrays for the graph's `input`) one at a time."""
+
+    def __init__(self, inputs):
+        self.inputs = iter(inputs)
 
     def get_next(self):
-        f = next(self.files, None)
-        return None if f is None else {"input": tensor(f, 224)}
+        x = next(self.inputs, None)
+        return None if x is None else {"input": x}
+
+
+def quantize_conv_matmul(fp32: Path, out: Path, inputs, nodes_to_exclude=()):
+    """The form tract runs in integers (and the one shipped): QOperator,
+    Conv/MatMul only, u8 activations, s8 weights per tensor, calibrated on
+    `inputs`. Also used for MiDaS by export_midas.py."""
+    quantize_static(str(fp32), str(out), Calibration(inputs), nodes_to_exclude=list(nodes_to_exclude),
+                    **VARIANTS["qop_u8s8"])
 
 
 def sha256(path: Path) -> str:
@@ -123,7 +133,7 @@ def main():
         folder = args.out / name
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"resnet18_{name}.onnx"
-        quantize_static(str(args.fp32), str(out), Calibration(calib), **kwargs)
+        quantize_static(str(args.fp32), str(out), Calibration(tensor(f, 224) for f in calib), **kwargs)
         shutil.copy(fc, folder / fc.name)
         (folder / "manifest.toml").write_text(manifest(out, folder / fc.name))
         p, ms = run(name, out)

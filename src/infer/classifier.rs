@@ -4,11 +4,10 @@
 //! feature map and the final layer's weights, without gradients.
 
 use std::path::Path;
-use std::sync::Arc;
-
-use tract_onnx::prelude::*;
 
 use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, OutputKind, Purpose};
+pub use super::network::preprocess;
+use super::network::{model_error, Network};
 use super::{Finding, Verdict};
 use crate::scan::Scan;
 use crate::tactile::resample::resize_bilinear;
@@ -49,18 +48,12 @@ impl Analysis {
 /// A loaded, optimised classifier.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    spec: ModelSpec,
-    plan: Arc<TypedRunnableModel>,
+    network: Network,
+    output: OutputKind,
+    threshold: f32,
+    uncertain: [f32; 2],
     /// `[classes, C]` weights of the final layer, for the CAM.
     cam_weights: Option<(usize, Vec<f32>)>,
-    path: std::path::PathBuf,
-}
-
-fn model_error(path: &Path, e: impl std::fmt::Display) -> ModelError {
-    ModelError::Model {
-        path: path.to_path_buf(),
-        message: e.to_string().replace('\n', " "),
-    }
 }
 
 impl Classifier {
@@ -68,28 +61,14 @@ impl Classifier {
     /// marked `fixture` is used only when `allow_fixture` is set.
     pub fn load(manifest: &Path, allow_fixture: bool) -> Result<Classifier, ModelError> {
         let manifest = Manifest::read(manifest)?;
-        let spec = manifest
-            .find(Purpose::Classifier)
-            .or_else(|| {
-                allow_fixture
-                    .then(|| manifest.find(Purpose::Fixture))
-                    .flatten()
-            })
-            .ok_or_else(|| ModelError::Manifest {
-                path: manifest.path.clone(),
-                message: "no model with purpose = \"classifier\"".into(),
-            })?
-            .clone();
-        let path = manifest.resolve(&spec.file);
-        let bytes = read_verified(&path, &spec.sha256)?;
-        let [n, c, h, w] = spec.input;
-        let plan = tract_onnx::onnx()
-            .with_ignore_value_info(true)
-            .model_for_read(&mut std::io::Cursor::new(bytes))
-            .and_then(|m| m.with_input_fact(0, f32::fact([n, c, h, w]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(|e| model_error(&path, e))?;
+        let network = Network::load(&manifest, Purpose::Classifier, allow_fixture)?;
+        let spec = &network.spec;
+        // Manifest::read has checked that a classifier entry has these.
+        let (Some(output), Some(threshold), Some(uncertain)) =
+            (spec.output, spec.threshold, spec.uncertain)
+        else {
+            return Err(network.error("the manifest entry lacks output, threshold or uncertain"));
+        };
         let cam_weights = match (&spec.cam_weights, &spec.cam_weights_sha256) {
             (Some(file), Some(sha)) => {
                 let weights_path = manifest.resolve(file);
@@ -111,71 +90,67 @@ impl Classifier {
             _ => None,
         };
         Ok(Classifier {
-            spec,
-            plan,
+            output,
+            threshold,
+            uncertain,
             cam_weights,
-            path,
+            network,
         })
     }
 
     /// The manifest entry in use.
     pub fn spec(&self) -> &ModelSpec {
-        &self.spec
+        &self.network.spec
+    }
+
+    /// p(pneumonia) at or above which the verdict is pneumonia.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// The closed band of p(pneumonia) called uncertain.
+    pub fn uncertain(&self) -> [f32; 2] {
+        self.uncertain
     }
 
     /// Classifies `scan`.
     pub fn analyse(&self, scan: &Scan) -> Result<Analysis, ModelError> {
-        let [n, c, h, w] = self.spec.input;
-        let input =
-            tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
-                .map_err(|e| model_error(&self.path, e))?;
-        let outputs = self
-            .plan
-            .run(tvec!(Tensor::from(input).into()))
-            .map_err(|e| model_error(&self.path, e))?;
+        let error = |e: &dyn std::fmt::Display| self.network.error(e);
+        let outputs = self.network.run(scan)?;
         let first = outputs[0]
             .to_plain_array_view::<f32>()
-            .map_err(|e| model_error(&self.path, e))?;
+            .map_err(|e| error(&e))?;
         let values: Vec<f32> = first.iter().copied().collect();
-        let p = match (self.spec.output, values.as_slice()) {
+        let p = match (self.output, values.as_slice()) {
             (OutputKind::Softmax2, [a, b]) => 1.0 / (1.0 + (a - b).exp()),
             (OutputKind::Sigmoid1, [p]) => *p,
             (kind, v) => {
-                return Err(model_error(
-                    &self.path,
-                    format!(
-                        "output has {} values, {kind:?} needs {}",
-                        v.len(),
-                        match kind {
-                            OutputKind::Softmax2 => 2,
-                            OutputKind::Sigmoid1 => 1,
-                        }
-                    ),
-                ))
+                return Err(error(&format!(
+                    "output has {} values, {kind:?} needs {}",
+                    v.len(),
+                    match kind {
+                        OutputKind::Softmax2 => 2,
+                        OutputKind::Sigmoid1 => 1,
+                    }
+                )))
             }
         };
         if !p.is_finite() {
-            return Err(model_error(
-                &self.path,
-                "the model gave no finite probability",
-            ));
+            return Err(error(&"the model gave no finite probability"));
         }
-        let cam = match (self.spec.features_output, &self.cam_weights) {
+        let cam = match (self.spec().features_output, &self.cam_weights) {
             (Some(ix), Some((channels, weights))) => {
                 let features = outputs
                     .get(ix)
-                    .ok_or_else(|| model_error(&self.path, format!("no output {ix}")))?
+                    .ok_or_else(|| error(&format!("no output {ix}")))?
                     .to_plain_array_view::<f32>()
-                    .map_err(|e| model_error(&self.path, e))?;
+                    .map_err(|e| error(&e))?;
                 let shape = features.shape().to_vec();
                 let [1, fc, fh, fw] = shape[..] else {
-                    return Err(model_error(&self.path, format!("feature map {shape:?}")));
+                    return Err(error(&format!("feature map {shape:?}")));
                 };
                 if fc != *channels {
-                    return Err(model_error(
-                        &self.path,
-                        "CAM weights do not fit the feature map",
-                    ));
+                    return Err(error(&"CAM weights do not fit the feature map"));
                 }
                 let flat: Vec<f32> = features.iter().copied().collect();
                 let positive = &weights[fc..2 * fc];
@@ -185,31 +160,10 @@ impl Classifier {
         };
         Ok(Analysis {
             p_pneumonia: p,
-            verdict: verdict(p, self.spec.threshold, self.spec.uncertain),
+            verdict: verdict(p, self.threshold, self.uncertain),
             cam,
         })
     }
-}
-
-/// The network input for `scan` as `spec` describes it: bilinear resize
-/// (Pillow-exact), the gray value replicated to three channels, scaled and
-/// normalised; the same tensor as `models/tools/preprocess.py` makes.
-pub fn preprocess(spec: &ModelSpec, scan: &Scan) -> Vec<f32> {
-    let [_, channels, h, w] = spec.input;
-    let resized = resize_bilinear(
-        &scan.pixels,
-        scan.width as usize,
-        scan.height as usize,
-        (w, h),
-    );
-    // Scans hold gray in [0, 1]; the manifest's scale is per 8-bit value.
-    let scale = 255.0 / spec.pixel_scale;
-    (0..channels)
-        .flat_map(|ch| {
-            let (mean, std) = (spec.mean[ch], spec.std[ch]);
-            resized.iter().map(move |&v| (v * scale - mean) / std)
-        })
-        .collect()
 }
 
 /// The call for `p`: uncertain inside the closed band, else by the threshold.

@@ -58,6 +58,29 @@ pub enum Purpose {
     Fixture,
 }
 
+impl Purpose {
+    /// The manifest's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Classifier => "classifier",
+            Purpose::Depth => "depth",
+            Purpose::Fixture => "fixture",
+        }
+    }
+}
+
+impl ModelSpec {
+    /// What the model does: its purpose, or for a fixture what it stands
+    /// in for (None for a fixture that does not say, or says "fixture").
+    pub fn role(&self) -> Option<Purpose> {
+        match (self.purpose, self.stands_in_for) {
+            (Purpose::Fixture, Some(Purpose::Fixture)) | (Purpose::Fixture, None) => None,
+            (Purpose::Fixture, Some(role)) => Some(role),
+            (purpose, _) => Some(purpose),
+        }
+    }
+}
+
 /// How the classifier's output becomes a probability of pneumonia.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum OutputKind {
@@ -92,14 +115,21 @@ pub struct ModelSpec {
     pub mean: [f32; 3],
     /// Per-channel standard deviation divided by after that.
     pub std: [f32; 3],
-    /// How the output reads.
-    pub output: OutputKind,
-    /// Class names, in output order; the last is "pneumonia".
+    /// For a fixture: what it stands in for (`"classifier"` or `"depth"`).
+    #[serde(default)]
+    pub stands_in_for: Option<Purpose>,
+    /// Classifier: how the output reads.
+    #[serde(default)]
+    pub output: Option<OutputKind>,
+    /// Classifier: class names, in output order; the last is "pneumonia".
+    #[serde(default)]
     pub labels: Vec<String>,
-    /// p(pneumonia) at or above which the verdict is pneumonia.
-    pub threshold: f32,
-    /// p(pneumonia) in this closed band is "uncertain" instead.
-    pub uncertain: [f32; 2],
+    /// Classifier: p(pneumonia) at or above which the verdict is pneumonia.
+    #[serde(default)]
+    pub threshold: Option<f32>,
+    /// Classifier: p(pneumonia) in this closed band is "uncertain" instead.
+    #[serde(default)]
+    pub uncertain: Option<[f32; 2]>,
     /// Index of the `[1, C, h, w]` feature-map output, for the CAM.
     #[serde(default)]
     pub features_output: Option<usize>,
@@ -140,9 +170,21 @@ impl Manifest {
         let file: ManifestFile =
             toml::from_str(&text).map_err(|e| bad(e.message().replace('\n', " ")))?;
         for m in &file.model {
-            let [lo, hi] = m.uncertain;
-            let ok_band = (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0;
+            let classifier = m.role() == Some(Purpose::Classifier);
+            let ok_band = match m.uncertain {
+                Some([lo, hi]) => (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0,
+                None => !classifier,
+            };
             let checks = [
+                (
+                    m.role().is_some(),
+                    "stands_in_for: a fixture must say \"classifier\" or \"depth\"",
+                ),
+                (
+                    !classifier || m.output.is_some(),
+                    "output: missing (\"softmax2\" or \"sigmoid1\")",
+                ),
+                (!classifier || m.threshold.is_some(), "threshold: missing"),
                 (m.layout == "nchw", "layout: only \"nchw\" is supported"),
                 (
                     m.input[0] == 1 && m.input[1] == 3,
@@ -155,11 +197,14 @@ impl Manifest {
                 (m.pixel_scale > 0.0, "pixel_scale: must be positive"),
                 (m.std.iter().all(|&s| s > 0.0), "std: must be positive"),
                 (
-                    (0.0..=1.0).contains(&m.threshold),
+                    m.threshold.is_none_or(|t| (0.0..=1.0).contains(&t)),
                     "threshold: must be in [0, 1]",
                 ),
                 (ok_band, "uncertain: must be [low, high] within [0, 1]"),
-                (m.labels.len() == 2, "labels: must name two classes"),
+                (
+                    !classifier || m.labels.len() == 2,
+                    "labels: must name two classes",
+                ),
                 (
                     m.sha256.len() == 64 && m.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
                     "sha256: must be 64 hex digits",
@@ -183,6 +228,29 @@ impl Manifest {
     /// The first model for `purpose`.
     pub fn find(&self, purpose: Purpose) -> Option<&ModelSpec> {
         self.models.iter().find(|m| m.purpose == purpose)
+    }
+
+    /// The model to use for `role`: the first real one, else (only when
+    /// `allow_fixture`) the first fixture standing in for it.
+    pub fn select(&self, role: Purpose, allow_fixture: bool) -> Result<&ModelSpec, ModelError> {
+        let fixture = self
+            .models
+            .iter()
+            .find(|m| m.purpose == Purpose::Fixture && m.stands_in_for == Some(role));
+        self.find(role)
+            .or(fixture.filter(|_| allow_fixture))
+            .ok_or_else(|| ModelError::Manifest {
+                path: self.path.clone(),
+                message: format!(
+                    "no model with purpose = \"{}\"{}",
+                    role.name(),
+                    if fixture.is_some() {
+                        " (only a test fixture, used with --allow-fixture)"
+                    } else {
+                        ""
+                    }
+                ),
+            })
     }
 
     /// Where `file` (relative to the manifest) is.

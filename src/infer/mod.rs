@@ -1,9 +1,12 @@
-//! What the networks say about a scan: the pneumonia [`classifier`] through
-//! tract, described by a [`manifest`], and the verdict types the rest of the
+//! What the networks say about a scan: the pneumonia [`classifier`] and the
+//! MiDaS [`depth`] network through tract, each described by a [`manifest`]
+//! entry and run as a [`network`], and the verdict types the rest of the
 //! flow reads.
 
 pub mod classifier;
+pub mod depth;
 pub mod manifest;
+pub mod network;
 
 use serde::Serialize;
 

@@ -7,6 +7,7 @@
 pub mod braille;
 mod contour;
 mod density;
+pub mod features;
 mod frame;
 pub mod layout;
 mod representations;
@@ -17,6 +18,7 @@ pub use density::{
     clahe, density_relief, normalise, percentile_stretch, CLAHE_CLIP, CLAHE_TILES, LOCAL_WEIGHT,
     SMOOTHING_SIGMA, STRETCH_HIGH, STRETCH_LOW,
 };
+pub use features::Features;
 pub use frame::{letterbox, quantise, Geometry, GeometryError, PinFrame, PinHeight};
 pub use representations::{
     representations, Representations, CONTOUR_LEVELS, CONTOUR_SMOOTHING_SIGMA,

@@ -8,16 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
-use embedded_graphics::mono_font::{ascii::FONT_6X10, MonoTextStyle};
-use embedded_graphics::pixelcolor::Rgb888;
-use embedded_graphics::prelude::*;
-use embedded_graphics::primitives::{Line, PrimitiveStyle, Rectangle};
-use embedded_graphics::text::Text;
-use image::{Rgb, RgbImage};
 use serde::Serialize;
 
+mod roc;
+
+pub use roc::{auc, roc_image, roc_points};
+
 use crate::infer::classifier::Classifier;
+use crate::infer::depth::DepthNet;
 use crate::infer::Verdict;
+use crate::pipeline::make_relief;
+use crate::tactile::{DepthSource, Features};
 
 /// One image's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +31,8 @@ pub struct Prediction {
     pub p_pneumonia: f32,
     /// The appliance's call.
     pub verdict: Verdict,
+    /// The relief's source and texture features, when asked for.
+    pub features: Option<(DepthSource, Features)>,
 }
 
 /// Counts with pneumonia as the positive class.
@@ -176,135 +179,6 @@ pub fn metrics(outcomes: &[(bool, f32)], threshold: f32, band: [f32; 2]) -> Metr
     }
 }
 
-/// Area under the ROC curve: the chance that a random pneumonia image
-/// scores above a random normal one, ties counting half. 0.5 when a class
-/// is missing.
-pub fn auc(outcomes: &[(bool, f32)]) -> f64 {
-    let mut sorted: Vec<(f32, bool)> = outcomes.iter().map(|&(y, p)| (p, y)).collect();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (mut rank_sum, mut i) = (0.0, 0);
-    while i < sorted.len() {
-        let j = (i..sorted.len())
-            .take_while(|&k| sorted[k].0 == sorted[i].0)
-            .last()
-            .unwrap_or(i);
-        let mid_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += mid_rank * sorted[i..=j].iter().filter(|s| s.1).count() as f64;
-        i = j + 1;
-    }
-    let pos = outcomes.iter().filter(|o| o.0).count() as f64;
-    let neg = outcomes.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
-        return 0.5;
-    }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
-}
-
-/// The ROC curve's corners, (false positive rate, true positive rate), from
-/// (0, 0) to (1, 1); tied scores move diagonally.
-pub fn roc_points(outcomes: &[(bool, f32)]) -> Vec<(f64, f64)> {
-    let mut sorted: Vec<(f32, bool)> = outcomes.iter().map(|&(y, p)| (p, y)).collect();
-    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let pos = sorted.iter().filter(|s| s.1).count().max(1) as f64;
-    let neg = (sorted.len() - sorted.iter().filter(|s| s.1).count()).max(1) as f64;
-    let (mut tp, mut fp) = (0.0, 0.0);
-    let mut points = vec![(0.0, 0.0)];
-    let mut i = 0;
-    while i < sorted.len() {
-        let score = sorted[i].0;
-        while i < sorted.len() && sorted[i].0 == score {
-            if sorted[i].1 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-            i += 1;
-        }
-        points.push((fp / neg, tp / pos));
-    }
-    points
-}
-
-struct Canvas<'a>(&'a mut RgbImage);
-
-impl OriginDimensions for Canvas<'_> {
-    fn size(&self) -> Size {
-        Size::new(self.0.width(), self.0.height())
-    }
-}
-
-impl DrawTarget for Canvas<'_> {
-    type Color = Rgb888;
-    type Error = std::convert::Infallible;
-    fn draw_iter<I: IntoIterator<Item = Pixel<Rgb888>>>(
-        &mut self,
-        pixels: I,
-    ) -> Result<(), Self::Error> {
-        for Pixel(p, c) in pixels {
-            if p.x >= 0
-                && p.y >= 0
-                && (p.x as u32) < self.0.width()
-                && (p.y as u32) < self.0.height()
-            {
-                self.0
-                    .put_pixel(p.x as u32, p.y as u32, Rgb([c.r(), c.g(), c.b()]));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A plot of the ROC curve with its AUC, axes, ticks and the chance diagonal.
-pub fn roc_image(points: &[(f64, f64)], auc: f64, title: &str) -> RgbImage {
-    const SIDE: i32 = 480;
-    const MARGIN: i32 = 50;
-    let mut image = RgbImage::from_pixel(SIDE as u32, SIDE as u32, Rgb([255, 255, 255]));
-    let mut canvas = Canvas(&mut image);
-    let plot = SIDE - 2 * MARGIN;
-    let at = |x: f64, y: f64| {
-        Point::new(
-            MARGIN + (x * f64::from(plot)).round() as i32,
-            SIDE - MARGIN - (y * f64::from(plot)).round() as i32,
-        )
-    };
-    let ink = |c: Rgb888, w: u32| PrimitiveStyle::with_stroke(c, w);
-    let text = MonoTextStyle::new(&FONT_6X10, Rgb888::BLACK);
-    let grey = Rgb888::new(200, 200, 200);
-    for t in 0..=4 {
-        let v = f64::from(t) / 4.0;
-        let _ = Line::new(at(v, 0.0), at(v, 1.0))
-            .into_styled(ink(grey, 1))
-            .draw(&mut canvas);
-        let _ = Line::new(at(0.0, v), at(1.0, v))
-            .into_styled(ink(grey, 1))
-            .draw(&mut canvas);
-        let label = format!("{v:.2}");
-        let _ = Text::new(&label, at(v, 0.0) + Point::new(-12, 14), text).draw(&mut canvas);
-        let _ = Text::new(&label, at(0.0, v) + Point::new(-30, 3), text).draw(&mut canvas);
-    }
-    let _ = Rectangle::new(at(0.0, 1.0), Size::new(plot as u32 + 1, plot as u32 + 1))
-        .into_styled(ink(Rgb888::BLACK, 1))
-        .draw(&mut canvas);
-    let _ = Line::new(at(0.0, 0.0), at(1.0, 1.0))
-        .into_styled(ink(Rgb888::new(150, 150, 150), 1))
-        .draw(&mut canvas);
-    for pair in points.windows(2) {
-        let _ = Line::new(at(pair[0].0, pair[0].1), at(pair[1].0, pair[1].1))
-            .into_styled(ink(Rgb888::new(200, 30, 30), 2))
-            .draw(&mut canvas);
-    }
-    let _ = Text::new(title, Point::new(MARGIN, 20), text).draw(&mut canvas);
-    let _ = Text::new(&format!("AUC = {auc:.4}"), at(0.55, 0.1), text).draw(&mut canvas);
-    let _ = Text::new(
-        "false positive rate",
-        Point::new(SIDE / 2 - 57, SIDE - 12),
-        text,
-    )
-    .draw(&mut canvas);
-    let _ = Text::new("true positive rate", Point::new(4, MARGIN - 8), text).draw(&mut canvas);
-    image
-}
-
 /// The labelled images under `dir`: `NORMAL/` and `PNEUMONIA/` in any case.
 pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -356,10 +230,20 @@ pub enum Progress<'a> {
     },
 }
 
+/// What [`evaluate`] computes besides the verdict.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Also the relief's texture features...
+    pub features: bool,
+    /// ...from this depth network (else the density relief).
+    pub depth: Option<&'a DepthNet>,
+}
+
 /// Classifies every labelled image under `dir`.
 pub fn evaluate(
     dir: &Path,
     classifier: &Classifier,
+    extras: Extras,
     mut progress: impl FnMut(Progress),
 ) -> Result<(Metrics, Vec<Prediction>), String> {
     let files = labelled_files(dir)?;
@@ -368,13 +252,21 @@ pub fn evaluate(
     for (i, (path, positive)) in files.iter().enumerate() {
         let outcome = crate::scan::load(path)
             .map_err(|e| e.problem.to_string())
-            .and_then(|scan| classifier.analyse(&scan).map_err(|e| e.to_string()));
+            .and_then(|scan| {
+                let analysis = classifier.analyse(&scan).map_err(|e| e.to_string())?;
+                let features = extras.features.then(|| {
+                    let (relief, _) = make_relief(&scan, extras.depth);
+                    (relief.source, Features::of(&relief))
+                });
+                Ok((analysis, features))
+            });
         match outcome {
-            Ok(a) => predictions.push(Prediction {
+            Ok((a, features)) => predictions.push(Prediction {
                 file: path.strip_prefix(dir).unwrap_or(path).display().to_string(),
                 pneumonia: *positive,
                 p_pneumonia: a.p_pneumonia,
                 verdict: a.verdict,
+                features,
             }),
             Err(reason) => {
                 skipped += 1;
@@ -390,8 +282,7 @@ pub fn evaluate(
         .iter()
         .map(|p| (p.pneumonia, p.p_pneumonia))
         .collect();
-    let spec = classifier.spec();
-    let mut m = metrics(&outcomes, spec.threshold, spec.uncertain);
+    let mut m = metrics(&outcomes, classifier.threshold(), classifier.uncertain());
     m.skipped = skipped;
     Ok((m, predictions))
 }
@@ -400,20 +291,70 @@ pub fn evaluate(
 pub fn predictions_csv(predictions: &[Prediction]) -> String {
     let mut csv = String::from("file,label,p_pneumonia,verdict\n");
     for p in predictions {
-        let file = if p.file.contains([',', '"', '\n']) {
-            format!("\"{}\"", p.file.replace('"', "\"\""))
-        } else {
-            p.file.clone()
-        };
-        let label = if p.pneumonia { "pneumonia" } else { "normal" };
         let verdict = match p.verdict {
             Verdict::Normal => "normal",
             Verdict::Pneumonia => "pneumonia",
             Verdict::Uncertain => "uncertain",
         };
-        csv += &format!("{file},{label},{:.6},{verdict}\n", p.p_pneumonia);
+        csv += &format!(
+            "{},{},{:.6},{verdict}\n",
+            csv_field(&p.file),
+            label(p),
+            p.p_pneumonia
+        );
     }
     csv
+}
+
+/// The `--features` CSV: file, label, depth_source, depth_std,
+/// depth_entropy, edge_total, lbp_0 .. lbp_9, one row per image with
+/// features.
+pub fn features_csv(predictions: &[Prediction]) -> String {
+    let lbp: Vec<String> = (0..crate::tactile::features::LBP_CODES)
+        .map(|k| format!(",lbp_{k}"))
+        .collect();
+    let mut csv = format!(
+        "file,label,depth_source,depth_std,depth_entropy,edge_total{}\n",
+        lbp.concat()
+    );
+    for p in predictions {
+        let Some((source, f)) = &p.features else {
+            continue;
+        };
+        let source = match source {
+            DepthSource::Density => "density",
+            DepthSource::Midas => "midas",
+        };
+        csv += &format!(
+            "{},{},{source},{:.8},{:.8},{:.6}",
+            csv_field(&p.file),
+            label(p),
+            f.depth_std,
+            f.depth_entropy,
+            f.edge_total
+        );
+        for h in f.lbp_hist {
+            csv += &format!(",{h:.8}");
+        }
+        csv.push('\n');
+    }
+    csv
+}
+
+fn label(p: &Prediction) -> &'static str {
+    if p.pneumonia {
+        "pneumonia"
+    } else {
+        "normal"
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]

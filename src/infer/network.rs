@@ -1,0 +1,91 @@
+//! One network through tract, as its manifest entry describes it: the file
+//! checked against its sha256, loaded, optimised once for the manifest's
+//! input shape, and run on a scan preprocessed the way
+//! `models/tools/preprocess.py` does it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, Purpose};
+use crate::scan::Scan;
+use crate::tactile::resample::resize_bilinear;
+
+/// A loaded, optimised network and the manifest entry it came from.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The manifest entry.
+    pub spec: ModelSpec,
+    /// The model file, for messages.
+    pub path: PathBuf,
+    plan: Arc<TypedRunnableModel>,
+}
+
+/// A tract or shape complaint about `path`, on one line.
+pub fn model_error(path: &Path, e: impl std::fmt::Display) -> ModelError {
+    ModelError::Model {
+        path: path.to_path_buf(),
+        message: e.to_string().replace('\n', " "),
+    }
+}
+
+impl Network {
+    /// Loads the manifest's model for `role` (a fixture only when
+    /// `allow_fixture`).
+    pub fn load(
+        manifest: &Manifest,
+        role: Purpose,
+        allow_fixture: bool,
+    ) -> Result<Network, ModelError> {
+        let spec = manifest.select(role, allow_fixture)?.clone();
+        let path = manifest.resolve(&spec.file);
+        let bytes = read_verified(&path, &spec.sha256)?;
+        let [n, c, h, w] = spec.input;
+        let plan = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .model_for_read(&mut std::io::Cursor::new(bytes))
+            .and_then(|m| m.with_input_fact(0, f32::fact([n, c, h, w]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| model_error(&path, e))?;
+        Ok(Network { spec, path, plan })
+    }
+
+    /// Runs the network on `scan`; its outputs in graph order.
+    pub fn run(&self, scan: &Scan) -> Result<TVec<TValue>, ModelError> {
+        let [n, c, h, w] = self.spec.input;
+        let input =
+            tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
+                .map_err(|e| self.error(e))?;
+        self.plan
+            .run(tvec!(Tensor::from(input).into()))
+            .map_err(|e| self.error(e))
+    }
+
+    /// A complaint about this network's file.
+    pub fn error(&self, e: impl std::fmt::Display) -> ModelError {
+        model_error(&self.path, e)
+    }
+}
+
+/// The network input for `scan` as `spec` describes it: bilinear resize
+/// (Pillow-exact), the gray value replicated to three channels, scaled and
+/// normalised; the same tensor as `models/tools/preprocess.py` makes.
+pub fn preprocess(spec: &ModelSpec, scan: &Scan) -> Vec<f32> {
+    let [_, channels, h, w] = spec.input;
+    let resized = resize_bilinear(
+        &scan.pixels,
+        scan.width as usize,
+        scan.height as usize,
+        (w, h),
+    );
+    // Scans hold gray in [0, 1]; the manifest's scale is per 8-bit value.
+    let scale = 255.0 / spec.pixel_scale;
+    (0..channels)
+        .flat_map(|ch| {
+            let (mean, std) = (spec.mean[ch], spec.std[ch]);
+            resized.iter().map(move |&v| (v * scale - mean) / std)
+        })
+        .collect()
+}
