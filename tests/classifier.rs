@@ -4,16 +4,14 @@
 
 mod common;
 
+use common::fixtures;
+
 use std::path::{Path, PathBuf};
 
 use touchray::infer::classifier::{preprocess, read_npy_f32, Classifier};
 use touchray::infer::manifest::{Manifest, ModelError, Purpose};
 use touchray::infer::Verdict;
 use touchray::scan;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn baseline_manifest() -> PathBuf {
     fixtures().join("baseline/manifest.toml")

@@ -5,15 +5,13 @@
 
 mod common;
 
+use common::fixtures;
+
 use std::path::PathBuf;
 
 use touchray::infer::depth::{DepthChoice, DepthNet};
 use touchray::scan;
 use touchray::tactile::{DepthSource, RELIEF_SIZE};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn midas_manifest() -> PathBuf {
     fixtures().join("midas/manifest.toml")

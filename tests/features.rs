@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use touchray::infer::classifier::read_npy_f32;
 use touchray::tactile::features::{depth_entropy, depth_std, edge_total, lbp_hist};
 
+mod common;
+
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features")
+    common::fixtures().join("features")
 }
 
 fn close(name: &str, what: &str, got: f64, want: f64) {

@@ -23,6 +23,11 @@ pub fn shared_data() -> PathBuf {
     dir
 }
 
+/// `tests/fixtures` in the checkout: small files the tests own.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
 pub fn dicom(name: &str) -> PathBuf {
     shared_data().join("dicom").join(name)
 }
