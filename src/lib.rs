@@ -12,6 +12,7 @@
 //! `scan` and `tactile` are pure: no hardware, no global state, no printing.
 #![warn(missing_docs)]
 
+pub mod appliance;
 pub mod bench;
 pub mod device;
 pub mod eval;

@@ -52,6 +52,8 @@ enum Command {
     Emulate(EmulateArgs),
     /// List serial ports and recognise Graphiti and Dot Pad displays.
     Devices(DevicesArgs),
+    /// The bedside appliance: buttons to pins, as the board file wires it.
+    Run(touchray::appliance::Options),
 }
 
 #[derive(Args)]
@@ -254,6 +256,7 @@ fn main() -> ExitCode {
         Command::Features(args) => run_features(&args),
         Command::Emulate(args) => run_emulate(&args),
         Command::Devices(args) => run_devices(&args),
+        Command::Run(options) => run_appliance(options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,6 +268,15 @@ fn main() -> ExitCode {
 }
 
 type Failure = (u8, String);
+
+fn run_appliance(options: touchray::appliance::Options) -> Result<(), Failure> {
+    let env = env_logger::Env::default().default_filter_or("info");
+    env_logger::Builder::from_env(env).init();
+    let summary =
+        touchray::appliance::run(&options).map_err(|e| (e.exit_code() as u8, e.to_string()))?;
+    log::info!("{summary}");
+    Ok(())
+}
 
 fn run_render(args: &RenderArgs) -> Result<(), Failure> {
     let mut geometry = args.size.geometry().map_err(|e| (EXIT_BAD_INPUT, e))?;

@@ -1,5 +1,5 @@
 //! Board backends: GPIO lines and SPI buses of a real board as embedded-hal
-//! 1.0 parts. `cdev` (Linux GPIO character device + spidev) works on the
+//! 1.0 parts, and push buttons on GPIO lines as [`crate::device::Buttons`]. `cdev` (Linux GPIO character device + spidev) works on the
 //! Raspberry Pi, the Jetson and any Linux board; `rpi` (rppal) is the
 //! Raspberry Pi's own peripheral access. Both are cargo features; without
 //! them the opening functions say so.
@@ -38,12 +38,13 @@ impl std::str::FromStr for LineSpec {
 #[cfg(feature = "cdev")]
 pub mod cdev {
     use std::path::PathBuf;
+    use std::time::{Duration, Instant};
 
-    use gpiocdev::line::Value;
+    use gpiocdev::line::{Bias, EdgeDetection, EdgeKind, Value};
     use gpiocdev::Request;
 
     use super::LineSpec;
-    use crate::device::DeviceError;
+    use crate::device::{Button, ButtonEvent, Buttons, DeviceError};
 
     fn error(what: String, e: impl std::fmt::Display) -> DeviceError {
         DeviceError::io(what, std::io::Error::other(e.to_string()))
@@ -56,9 +57,9 @@ pub mod cdev {
         offset: u32,
     }
 
-    /// Requests `line` as an output, initially low.
-    pub fn output(line: &LineSpec) -> Result<CdevOutput, DeviceError> {
-        let (chip, offset) = match line {
+    /// The chip device and offset of `line`.
+    fn locate(line: &LineSpec) -> Result<(PathBuf, u32), DeviceError> {
+        Ok(match line {
             LineSpec::Chip { chip, offset } => {
                 let path = if chip.starts_with('/') {
                     PathBuf::from(chip)
@@ -72,7 +73,12 @@ pub mod cdev {
                     .ok_or_else(|| DeviceError::Config(format!("no GPIO line named {name:?}")))?;
                 (found.chip, found.info.offset)
             }
-        };
+        })
+    }
+
+    /// Requests `line` as an output, initially low.
+    pub fn output(line: &LineSpec) -> Result<CdevOutput, DeviceError> {
+        let (chip, offset) = locate(line)?;
         let request = Request::builder()
             .on_chip(&chip)
             .with_consumer("touchray")
@@ -110,6 +116,103 @@ pub mod cdev {
                 .map(drop)
                 .map_err(CdevError)
         }
+    }
+
+    /// Push buttons on GPIO lines, each wired from the line to ground: the
+    /// lines are requested active-low with the pull-up on, both edges
+    /// reported, and the kernel debouncing them.
+    #[derive(Debug)]
+    pub struct ButtonLines {
+        /// One request per chip, and the button on each of its offsets.
+        requests: Vec<(Request, Vec<(u32, Button)>)>,
+    }
+
+    impl ButtonLines {
+        /// Requests the lines of `buttons`, debounced by `debounce`.
+        pub fn open(
+            buttons: &[(Button, LineSpec)],
+            debounce: Duration,
+        ) -> Result<ButtonLines, DeviceError> {
+            let mut by_chip: Vec<(PathBuf, Vec<(u32, Button)>)> = Vec::new();
+            for (button, line) in buttons {
+                let (chip, offset) = locate(line)?;
+                match by_chip.iter_mut().find(|(c, _)| *c == chip) {
+                    Some((_, lines)) => lines.push((offset, *button)),
+                    None => by_chip.push((chip, vec![(offset, *button)])),
+                }
+            }
+            let mut requests = Vec::new();
+            for (chip, lines) in by_chip {
+                let offsets: Vec<u32> = lines.iter().map(|l| l.0).collect();
+                let request = Request::builder()
+                    .on_chip(&chip)
+                    .with_consumer("touchray")
+                    .with_lines(&offsets)
+                    .as_input()
+                    .as_active_low()
+                    .with_bias(Bias::PullUp)
+                    .with_edge_detection(EdgeDetection::BothEdges)
+                    .with_debounce_period(debounce)
+                    .request()
+                    .map_err(|e| error(format!("{} buttons", chip.display()), e))?;
+                requests.push((request, lines));
+            }
+            Ok(ButtonLines { requests })
+        }
+    }
+
+    impl Buttons for ButtonLines {
+        fn next_event(&mut self, timeout: Duration) -> Result<Option<ButtonEvent>, DeviceError> {
+            use std::os::fd::AsRawFd;
+            let mut fds: Vec<libc::pollfd> = self
+                .requests
+                .iter()
+                .map(|(r, _)| libc::pollfd {
+                    fd: r.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                })
+                .collect();
+            let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+            // SAFETY: `fds` is a live array of `fds.len()` pollfd structs.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+            if n <= 0 {
+                return Ok(None);
+            }
+            for (fd, (request, lines)) in fds.iter().zip(&self.requests) {
+                if fd.revents & libc::POLLIN == 0 {
+                    continue;
+                }
+                let event = request
+                    .read_edge_event()
+                    .map_err(|e| error("GPIO buttons".to_string(), e))?;
+                let Some(&(_, button)) = lines.iter().find(|l| l.0 == event.offset) else {
+                    continue;
+                };
+                return Ok(Some(ButtonEvent {
+                    button,
+                    pressed: event.kind == EdgeKind::Rising,
+                    at: kernel_instant(event.timestamp_ns),
+                }));
+            }
+            Ok(None)
+        }
+    }
+
+    /// The [`Instant`] of a kernel CLOCK_MONOTONIC timestamp (the edge
+    /// events' clock, and `Instant`'s on Linux), so that press lengths are
+    /// measured from the edges, not from when they were read.
+    fn kernel_instant(timestamp_ns: u64) -> Instant {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid timespec to write into.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        let now_ns = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
+        let now = Instant::now();
+        now.checked_sub(Duration::from_nanos(now_ns.saturating_sub(timestamp_ns)))
+            .unwrap_or(now)
     }
 
     /// Opens `/dev/spidevB.C` in mode 0 at `hz`.

@@ -30,6 +30,51 @@ pub enum Button {
     Repeat,
 }
 
+impl Button {
+    /// Every button, in the order boards and scripts list them.
+    pub const ALL: [Button; 10] = [
+        Button::Next,
+        Button::Previous,
+        Button::ZoomIn,
+        Button::ZoomOut,
+        Button::PanUp,
+        Button::PanDown,
+        Button::PanLeft,
+        Button::PanRight,
+        Button::Cycle,
+        Button::Repeat,
+    ];
+
+    /// The button's name in board files, scripts and events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Button::Next => "next",
+            Button::Previous => "previous",
+            Button::ZoomIn => "zoom-in",
+            Button::ZoomOut => "zoom-out",
+            Button::PanUp => "pan-up",
+            Button::PanDown => "pan-down",
+            Button::PanLeft => "pan-left",
+            Button::PanRight => "pan-right",
+            Button::Cycle => "cycle",
+            Button::Repeat => "repeat",
+        }
+    }
+}
+
+impl std::str::FromStr for Button {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Button::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Button::ALL.iter().map(|b| b.name()).collect();
+                format!("unknown button {s:?} ({})", names.join(", "))
+            })
+    }
+}
+
 /// A button going down or up at a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ButtonEvent {

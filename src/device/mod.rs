@@ -22,7 +22,7 @@ pub mod vibration;
 pub mod wire;
 
 pub use buttons::{Button, ButtonEvent, Buttons};
-pub use haptic::{Haptic, Pattern, Pulse};
+pub use haptic::{play_blocking, Haptic, HapticPlayer, Pattern, Pulse, Vibrator};
 
 use crate::tactile::{Geometry, PinFrame};
 

@@ -1,9 +1,12 @@
-//! A vibration motor (through a transistor) on one GPIO pin, as a [`Haptic`].
+//! A vibration motor (through a transistor) on one GPIO pin, as a
+//! [`Haptic`] (timed by a delay) and a [`Vibrator`] (timed by its caller).
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 
-use super::{DeviceError, Haptic, Pattern};
+use std::time::Duration;
+
+use super::{DeviceError, Haptic, Pattern, Vibrator};
 
 /// A motor that runs while its pin is high.
 #[derive(Debug)]
@@ -27,14 +30,23 @@ fn motor_error(e: impl std::fmt::Debug) -> DeviceError {
 impl<P: OutputPin, D: DelayNs> Haptic for VibrationMotor<P, D> {
     fn play(&mut self, pattern: &Pattern) -> Result<(), DeviceError> {
         for pulse in &pattern.pulses {
-            self.pin.set_high().map_err(motor_error)?;
+            self.start(pulse.on)?;
             self.delay.delay_ms(pulse.on.as_millis() as u32);
             // Off even if the delay misbehaved: a motor left running is worse
             // than a short pulse.
-            self.pin.set_low().map_err(motor_error)?;
+            self.stop()?;
             self.delay.delay_ms(pulse.off.as_millis() as u32);
         }
         Ok(())
+    }
+}
+
+impl<P: OutputPin, D> Vibrator for VibrationMotor<P, D> {
+    fn start(&mut self, _on: Duration) -> Result<(), DeviceError> {
+        self.pin.set_high().map_err(motor_error)
+    }
+    fn stop(&mut self) -> Result<(), DeviceError> {
+        self.pin.set_low().map_err(motor_error)
     }
 }
 

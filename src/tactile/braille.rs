@@ -132,6 +132,39 @@ pub fn draw_cells(
     drawn
 }
 
+/// A whole-display message in braille, word-wrapped, one line of cells
+/// every [`CELL_ROWS`] + 1 pin rows, at the display's top level: how the
+/// appliance says "no scans" or "bad file 3" by touch. Characters without
+/// braille are left out.
+pub fn message_frame(text: &str, geometry: super::Geometry) -> PinFrame {
+    let mut frame = PinFrame::flat(geometry);
+    let per_line = (geometry.width as i32 / CELL_PITCH).max(1) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let word: String = word
+            .chars()
+            .filter(|&c| cells(&c.to_string()).is_ok())
+            .collect();
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= per_line => {
+                line.push(' ');
+                line.push_str(&word);
+            }
+            _ => lines.push(word),
+        }
+    }
+    let top = geometry.levels - 1;
+    for (i, line) in lines.iter().enumerate() {
+        let y = i as i32 * (CELL_ROWS + 1);
+        if y + CELL_ROWS > geometry.height as i32 {
+            break;
+        }
+        let line_cells = cells(line).unwrap_or_default();
+        draw_cells(&mut frame, &line_cells, Point::new(0, y), per_line, top);
+    }
+    frame
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +218,21 @@ mod tests {
         assert_eq!(rows[0], [1, 0, 0, 1, 0, 0, 1, 1, 0]);
         assert_eq!(rows[1], [0, 0, 0, 1, 0, 0, 1, 1, 0]);
         assert_eq!(rows[2], [0, 0, 0, 0, 0, 0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn messages_wrap_onto_lines_of_cells() {
+        let g = super::super::Geometry::new(12, 10, 2).unwrap();
+        // Four cells across: "no" on one line, "scans" too long for one.
+        let frame = message_frame("no scans", g);
+        let rows: Vec<&[u8]> = frame.rows().collect();
+        // "n" = dots 1-3-4-5: left column top and bottom, right column top two.
+        assert_eq!(&rows[0][..2], [1, 1]);
+        assert_eq!(&rows[1][..2], [0, 1]);
+        assert_eq!(&rows[2][..2], [1, 0]);
+        assert!(rows[3].iter().all(|&h| h == 0));
+        // "s" = dots 2-3-4 starts the second line.
+        assert_eq!(&rows[4][..2], [0, 1]);
+        assert_eq!(&rows[5][..2], [1, 0]);
     }
 }

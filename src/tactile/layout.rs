@@ -42,6 +42,9 @@ pub enum View {
     Contour,
     /// The relief stretched between its 2nd and 98th percentiles.
     Grayscale,
+    /// Where the model looked: the class-activation map's hot zone raised
+    /// above the relief at half height (the heightmap where there is no map).
+    Cam,
 }
 
 impl View {
@@ -51,15 +54,18 @@ impl View {
             View::Heightmap => "hm",
             View::Contour => "ct",
             View::Grayscale => "gy",
+            View::Cam => "cm",
         }
     }
 
-    /// The next view in the cycle heightmap -> contour -> grayscale.
-    pub fn next(self) -> View {
+    /// The next view in the cycle heightmap -> contour -> grayscale (->
+    /// CAM, when `with_cam`).
+    pub fn next(self, with_cam: bool) -> View {
         match self {
             View::Heightmap => View::Contour,
             View::Contour => View::Grayscale,
-            View::Grayscale => View::Heightmap,
+            View::Grayscale if with_cam => View::Cam,
+            View::Grayscale | View::Cam => View::Heightmap,
         }
     }
 }
@@ -260,6 +266,10 @@ pub fn compose(
         View::Heightmap => relief.heights.clone(),
         View::Contour => unit(&representations.contour),
         View::Grayscale => unit(&representations.grayscale),
+        View::Cam => match &representations.cam {
+            Some(cam) => unit(cam),
+            None => relief.heights.clone(),
+        },
     };
     let (x0, y0, s) = screen.viewport.crop(RELIEF_SIZE);
     let crop: Vec<f32> = (y0..y0 + s)
@@ -523,8 +533,8 @@ mod tests {
                 }),
                 ..Screen::default()
             };
-            for _ in 0..3 {
-                screen.view = screen.view.next();
+            for _ in 0..4 {
+                screen.view = screen.view.next(true);
                 for _ in ZOOMS {
                     let label = screen.label();
                     let cells = braille::cells(&label).unwrap();
@@ -540,5 +550,40 @@ mod tests {
         let regions = Regions::of(Geometry::new(8, 8, 2).unwrap());
         assert!(regions.label.is_none());
         assert_eq!(regions.graphic, Geometry::new(8, 8, 2).unwrap().bounds());
+    }
+
+    #[test]
+    fn the_cam_view_raises_where_the_model_looked_above_the_relief() {
+        let relief = ramp_relief();
+        // Hot in the left half only, where the ramp is lowest.
+        let cam: Vec<f32> = (0..64 * 64).map(|i| f32::from(i % 64 < 32)).collect();
+        let reps = representations(&relief).with_cam(&relief, &cam, 64, 64);
+        let screen = Screen {
+            view: View::Cam,
+            ..Screen::default()
+        };
+        let frame = compose(&relief, &reps, &screen, Geometry::GRAPHITI);
+        let row: Vec<u8> = frame.rows().nth(20).unwrap().to_vec();
+        let graphic: Vec<u8> = row.iter().copied().filter(|&h| h > 0).collect();
+        assert_eq!(
+            graphic.first(),
+            Some(&4),
+            "the hot zone is at the top level"
+        );
+        let right = &graphic[graphic.len() - 8..];
+        assert!(right.iter().all(|&h| (1..=2).contains(&h)), "{row:?}");
+        // Without a map the graphic is the heightmap's (the label differs).
+        let plain = representations(&relief);
+        let graphic = |s: &Screen| -> Vec<Vec<u8>> {
+            let frame = compose(&relief, &plain, s, Geometry::GRAPHITI);
+            frame
+                .rows()
+                .skip(GRAPHIC_TOP as usize)
+                .map(<[u8]>::to_vec)
+                .collect()
+        };
+        assert!(graphic(&screen) == graphic(&Screen::default()));
+        assert_eq!(View::Grayscale.next(true), View::Cam);
+        assert_eq!(View::Grayscale.next(false), View::Heightmap);
     }
 }

@@ -1,11 +1,12 @@
 //! The paper's three tactile representations of a relief, as 8-bit images on
-//! the relief's 224x224 grid: grayscale, contours and heightmap.
+//! the relief's 224x224 grid: grayscale, contours and heightmap; and, where
+//! the classifier gave one, its class-activation map over the relief.
 
 use image::{GrayImage, Luma};
 
 use super::contour::segments;
 use super::density::percentile_stretch;
-use super::resample::gaussian_blur;
+use super::resample::{gaussian_blur, resize_bilinear};
 use super::{Relief, RELIEF_SIZE};
 
 /// Relief heights at which iso-lines are drawn: four evenly spaced levels,
@@ -32,6 +33,33 @@ pub struct Representations {
     pub contour: GrayImage,
     /// The data product: `round(relief * 255)`, no stretch.
     pub heightmap: GrayImage,
+    /// "Where the model looked", where a classifier gave a map: the
+    /// relief at half height, and the map's hot zone (at least
+    /// [`CAM_HOT`]) raised above all of it. See [`Representations::with_cam`].
+    pub cam: Option<GrayImage>,
+}
+
+/// Class-activation values from which the CAM view raises a zone: the top
+/// half of the map, a region a fingertip can find rather than a speckle.
+pub const CAM_HOT: f32 = 0.5;
+
+impl Representations {
+    /// Adds the CAM view from a class-activation map of `width x height`
+    /// (values in [0, 1] over the whole scan, as the relief is).
+    pub fn with_cam(mut self, relief: &Relief, cam: &[f32], width: usize, height: usize) -> Self {
+        let grid = resize_bilinear(cam, width, height, (RELIEF_SIZE, RELIEF_SIZE));
+        let size = RELIEF_SIZE as u32;
+        self.cam = Some(GrayImage::from_fn(size, size, |x, y| {
+            let i = (y * size + x) as usize;
+            let v = if grid[i] >= CAM_HOT {
+                1.0
+            } else {
+                relief.heights[i].clamp(0.0, 1.0) * 0.5
+            };
+            Luma([(v * 255.0).round() as u8])
+        }));
+        self
+    }
 }
 
 /// Makes the three representations of `relief`.
@@ -48,6 +76,7 @@ pub fn representations(relief: &Relief) -> Representations {
         grayscale: image_of(&stretched),
         contour: contour_image(&relief.heights),
         heightmap: image_of(&relief.heights),
+        cam: None,
     }
 }
 

@@ -130,7 +130,7 @@ impl GraphitiFirmware {
                 let ms = u16::from_be_bytes([data[2], data[3]]);
                 let ok = (40..=100).contains(&data[1]) && (100..=1000).contains(&ms);
                 if ok {
-                    cx.record().vibrations.push(u32::from(ms));
+                    cx.vibrate(u32::from(ms));
                 }
                 self.status(cx, if ok { 0 } else { 1 });
             }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
 
@@ -85,17 +85,33 @@ pub struct Record {
     pub updates: u64,
     /// Commands refused (invalid, or by fault injection).
     pub refused: u64,
-    /// Vibrations played, in milliseconds.
-    pub vibrations: Vec<u32>,
+    /// Vibrations played, in order.
+    pub vibrations: Vec<Vibration>,
+    /// The pins after each display command, oldest first, the last [`HISTORY`].
+    pub history: std::collections::VecDeque<PinFrame>,
     /// Replies sent (resends included).
     pub replies: u64,
     /// Times the terminal vanished.
     pub vanished: u64,
 }
 
+/// Display states [`Record::history`] keeps: one per display command
+/// carried out (a frame sent row by row passes through several).
+pub const HISTORY: usize = 512;
+
+/// One vibrate command carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vibration {
+    /// When, in milliseconds since the emulator started.
+    pub at_ms: u64,
+    /// How long, in milliseconds.
+    pub ms: u32,
+}
+
 /// What a firmware needs from the emulator around it.
 pub(crate) struct Context<'a> {
     record: &'a mut Record,
+    started: Instant,
     faults: Faults,
     commands: &'a mut u32,
     replies: Vec<Vec<u8>>,
@@ -120,6 +136,12 @@ impl Context<'_> {
     /// The device's state.
     pub(crate) fn record(&mut self) -> &mut Record {
         self.record
+    }
+
+    /// Notes a vibration of `ms` starting now.
+    pub(crate) fn vibrate(&mut self, ms: u32) {
+        let at_ms = self.started.elapsed().as_millis() as u64;
+        self.record.vibrations.push(Vibration { at_ms, ms });
     }
 }
 
@@ -222,6 +244,7 @@ impl Emulator {
                 updates: 0,
                 refused: 0,
                 vibrations: Vec::new(),
+                history: std::collections::VecDeque::new(),
                 replies: 0,
                 vanished: 0,
             }),
@@ -295,6 +318,7 @@ fn serve(
     let mut replies_sent = 0u32;
     let mut last_updates = 0u64;
     let mut buf = [0u8; 1024];
+    let started = Instant::now();
     if let Some(png) = &options.png {
         write_png(png, &lock(&shared.record).frame)?;
     }
@@ -319,6 +343,7 @@ fn serve(
         let mut record = lock(&shared.record);
         let mut cx = Context {
             record: &mut record,
+            started,
             faults,
             commands: &mut commands,
             replies: Vec::new(),
@@ -333,6 +358,11 @@ fn serve(
         // The picture is up to date before the host hears "done".
         if record.updates != last_updates {
             last_updates = record.updates;
+            if record.history.len() == HISTORY {
+                record.history.pop_front();
+            }
+            let shown = record.frame.clone();
+            record.history.push_back(shown);
             if let Some(png) = &options.png {
                 write_png(png, &record.frame)?;
             }

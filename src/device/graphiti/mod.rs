@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use super::link::{Link, RetryPolicy};
 use super::{
-    check_geometry, Button, ButtonEvent, Buttons, DeviceError, Haptic, Pattern, PinDisplay,
+    check_geometry, play_blocking, Button, ButtonEvent, Buttons, DeviceError, Haptic, Pattern,
+    PinDisplay, Vibrator,
 };
 use crate::tactile::{Geometry, PinFrame};
 
@@ -320,22 +321,29 @@ impl<L: Read + Write> PinDisplay for GraphitiLink<L> {
     }
 }
 
-impl<L: Read + Write> Haptic for GraphitiLink<L> {
-    /// Each pulse is one vibrate command (the device takes 100..1000 ms;
-    /// longer pulses are split, shorter ones lengthened to 100 ms).
-    fn play(&mut self, pattern: &Pattern) -> Result<(), DeviceError> {
-        for pulse in &pattern.pulses {
-            let mut left = pulse.on.as_millis().max(100) as u64;
-            while left > 0 {
-                let ms = left.clamp(100, 1000);
-                left = left.saturating_sub(ms);
-                let [hi, lo] = (ms as u16).to_be_bytes();
-                self.command(id::VIBRATE, &[200, 80, hi, lo], Expect::Status, "vibrate")?;
-                std::thread::sleep(Duration::from_millis(ms));
-            }
-            std::thread::sleep(pulse.off);
-        }
+impl<L: Read + Write> Vibrator for GraphitiLink<L> {
+    /// The device times each buzz itself, up to one second.
+    fn longest(&self) -> Option<Duration> {
+        Some(Duration::from_millis(1000))
+    }
+
+    /// One vibrate command; the device takes 100..1000 ms, so shorter
+    /// buzzes are lengthened to 100 ms.
+    fn start(&mut self, on: Duration) -> Result<(), DeviceError> {
+        let ms = on.as_millis().clamp(100, 1000) as u16;
+        let [hi, lo] = ms.to_be_bytes();
+        self.command(id::VIBRATE, &[200, 80, hi, lo], Expect::Status, "vibrate")
+            .map(drop)
+    }
+
+    fn stop(&mut self) -> Result<(), DeviceError> {
         Ok(())
+    }
+}
+
+impl<L: Read + Write> Haptic for GraphitiLink<L> {
+    fn play(&mut self, pattern: &Pattern) -> Result<(), DeviceError> {
+        play_blocking(self, pattern)
     }
 }
 

@@ -1,0 +1,286 @@
+//! Board files (`board/NAME.toml`): which display, which buttons on which
+//! GPIO lines, the vibration motor, where scans and models are, and the
+//! press timings. Read once at start; any missing, unknown or unusable key
+//! is refused with one line naming the file and the key.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::press::PressTimings;
+use crate::device::board::LineSpec;
+use crate::device::open::DisplaySpec;
+use crate::device::Button;
+use crate::infer::depth::DepthChoice;
+
+/// A board file, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// What the board is, for logs.
+    pub name: String,
+    /// The pin display.
+    pub display: DisplaySpec,
+    /// Where the scan medium is mounted (read only).
+    pub scans: PathBuf,
+    /// The folder with `manifest.toml`.
+    pub models: PathBuf,
+    /// Which relief to use.
+    pub depth: DepthChoice,
+    /// GPIO buttons: the line of each button wired.
+    pub buttons: Vec<(Button, LineSpec)>,
+    /// Kernel debounce period for the GPIO buttons.
+    pub debounce: Duration,
+    /// The vibration motor's line, if the board has one.
+    pub vibration: Option<LineSpec>,
+    /// When a hold becomes a long press, and how fast it repeats.
+    pub presses: PressTimings,
+}
+
+/// A board file that cannot be used, as one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct BoardError {
+    /// The board file.
+    pub path: String,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: String,
+    display: DisplayTable,
+    scans: ScansTable,
+    models: ModelsTable,
+    buttons: ButtonsTable,
+    vibration: Option<VibrationTable>,
+    thresholds: ThresholdsTable,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayTable {
+    spec: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScansTable {
+    dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelsTable {
+    dir: PathBuf,
+    depth: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ButtonsTable {
+    debounce_ms: u64,
+    next: Option<String>,
+    previous: Option<String>,
+    zoom_in: Option<String>,
+    zoom_out: Option<String>,
+    pan_up: Option<String>,
+    pan_down: Option<String>,
+    pan_left: Option<String>,
+    pan_right: Option<String>,
+    cycle: Option<String>,
+    repeat: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VibrationTable {
+    line: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ThresholdsTable {
+    long_press_ms: u64,
+    repeat_every_ms: u64,
+}
+
+impl Board {
+    /// Reads and checks the board file at `path`.
+    pub fn read(path: &Path) -> Result<Board, BoardError> {
+        let fail = |message: String| BoardError {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        Board::parse(&text).map_err(fail)
+    }
+
+    /// Checks the text of a board file; the error names the key.
+    pub fn parse(text: &str) -> Result<Board, String> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let message = e.message().replace('\n', " ");
+            // The key (or table) the error points at, so the line names it
+            // even when toml's message does not ("invalid type").
+            let at = line
+                .and_then(|l| text.lines().nth(l - 1))
+                .map(|t| t.split_once('=').map_or(t, |(key, _)| key).trim());
+            match (line, at) {
+                (Some(line), Some(at)) if !at.is_empty() => {
+                    format!("line {line} ({at}): {message}")
+                }
+                (Some(line), _) => format!("line {line}: {message}"),
+                _ => message,
+            }
+        })?;
+        let key = |key: &str, e: String| format!("{key}: {e}");
+        let display = file
+            .display
+            .spec
+            .parse()
+            .map_err(|e| key("[display] spec", e))?;
+        let depth = file
+            .models
+            .depth
+            .parse()
+            .map_err(|e: String| key("[models] depth", e))?;
+        let b = &file.buttons;
+        let wired = [
+            (Button::Next, "next", &b.next),
+            (Button::Previous, "previous", &b.previous),
+            (Button::ZoomIn, "zoom-in", &b.zoom_in),
+            (Button::ZoomOut, "zoom-out", &b.zoom_out),
+            (Button::PanUp, "pan-up", &b.pan_up),
+            (Button::PanDown, "pan-down", &b.pan_down),
+            (Button::PanLeft, "pan-left", &b.pan_left),
+            (Button::PanRight, "pan-right", &b.pan_right),
+            (Button::Cycle, "cycle", &b.cycle),
+            (Button::Repeat, "repeat", &b.repeat),
+        ];
+        let mut buttons: Vec<(Button, LineSpec)> = Vec::new();
+        for (button, name, line) in wired {
+            let Some(line) = line else { continue };
+            let line: LineSpec = line
+                .parse()
+                .map_err(|e| key(&format!("[buttons] {name}"), e))?;
+            if let Some((other, _)) = buttons.iter().find(|(_, l)| *l == line) {
+                return Err(key(
+                    &format!("[buttons] {name}"),
+                    format!("line {line:?} is already {other:?}"),
+                ));
+            }
+            buttons.push((button, line));
+        }
+        if b.debounce_ms > 1000 {
+            return Err(key(
+                "[buttons] debounce-ms",
+                format!("{} ms is not a debounce (0..=1000)", b.debounce_ms),
+            ));
+        }
+        let vibration = match &file.vibration {
+            Some(v) => Some(v.line.parse().map_err(|e| key("[vibration] line", e))?),
+            None => None,
+        };
+        let t = &file.thresholds;
+        if !(100..=10_000).contains(&t.long_press_ms) {
+            return Err(key(
+                "[thresholds] long-press-ms",
+                format!("{} ms is out of 100..=10000", t.long_press_ms),
+            ));
+        }
+        if !(50..=5_000).contains(&t.repeat_every_ms) {
+            return Err(key(
+                "[thresholds] repeat-every-ms",
+                format!("{} ms is out of 50..=5000", t.repeat_every_ms),
+            ));
+        }
+        if file.scans.dir.as_os_str().is_empty() {
+            return Err(key("[scans] dir", "is empty".into()));
+        }
+        Ok(Board {
+            name: file.name,
+            display,
+            scans: file.scans.dir,
+            models: file.models.dir,
+            depth,
+            buttons,
+            debounce: Duration::from_millis(b.debounce_ms),
+            vibration,
+            presses: PressTimings {
+                long: Duration::from_millis(t.long_press_ms),
+                repeat_every: Duration::from_millis(t.repeat_every_ms),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "test board"
+[display]
+spec = "graphiti:/dev/touchray-display"
+[scans]
+dir = "/media/touchray"
+[models]
+dir = "models"
+depth = "auto"
+[buttons]
+debounce-ms = 30
+next = "GPIO17"
+previous = "gpiochip0:27"
+[vibration]
+line = "GPIO18"
+[thresholds]
+long-press-ms = 800
+repeat-every-ms = 250
+"#;
+
+    #[test]
+    fn a_good_board_file_reads() {
+        let board = Board::parse(GOOD).unwrap();
+        assert_eq!(board.buttons.len(), 2);
+        assert_eq!(
+            board.buttons[0],
+            (Button::Next, LineSpec::Named("GPIO17".into()))
+        );
+        assert_eq!(board.presses.long, Duration::from_millis(800));
+        assert_eq!(board.vibration, Some(LineSpec::Named("GPIO18".into())));
+    }
+
+    #[test]
+    fn every_fault_names_its_key() {
+        let cases = [
+            ("debounce-ms = 30\n", "", "debounce-ms"),
+            ("dir = \"/media/touchray\"\n", "", "dir"),
+            ("next = \"GPIO17\"", "nxet = \"GPIO17\"", "nxet"),
+            (
+                "graphiti:/dev/touchray-display",
+                "braille:/dev/x",
+                "[display] spec",
+            ),
+            ("depth = \"auto\"", "depth = \"deep\"", "[models] depth"),
+            ("\"gpiochip0:27\"", "\"gpiochip0:x\"", "[buttons] previous"),
+            ("\"gpiochip0:27\"", "\"GPIO17\"", "already Next"),
+            ("long-press-ms = 800", "long-press-ms = 5", "long-press-ms"),
+            (
+                "repeat-every-ms = 250",
+                "repeat-every-ms = \"fast\"",
+                "repeat-every-ms",
+            ),
+        ];
+        for (from, to, named) in cases {
+            let text = GOOD.replacen(from, to, 1);
+            let err = Board::parse(&text).unwrap_err();
+            assert!(err.contains(named), "{from:?} -> {to:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+}

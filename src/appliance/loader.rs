@@ -1,0 +1,143 @@
+//! Reading and analysing scans off the loop's thread, so that presses are
+//! felt (a tick) while a scan takes its time. The networks are loaded once
+//! and live on the loader's thread.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
+
+use crate::infer::Finding;
+use crate::pipeline::{render_scan, Networks, Rendering};
+use crate::scan;
+use crate::tactile::layout::{compose, Screen, View, Viewport};
+use crate::tactile::{Geometry, PinFrame, Relief, Representations};
+
+/// A scan ready to show in any view.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The height field.
+    pub relief: Relief,
+    /// Its representations, the CAM view included where there is a map.
+    pub representations: Representations,
+    /// The classifier's call, if it gave one.
+    pub finding: Option<Finding>,
+    /// Why the classifier gave none, where one was loaded and failed.
+    pub no_verdict: Option<String>,
+}
+
+impl Prepared {
+    /// Keeps what the views need from a rendering (the scan-sized CAM is
+    /// brought onto the relief grid and dropped).
+    pub fn from_rendering(rendering: Rendering) -> Prepared {
+        let Rendering {
+            relief,
+            representations: reps,
+            analysis,
+            ..
+        } = rendering;
+        let (finding, no_verdict, representations) = match analysis {
+            Some(Ok(a)) => {
+                let reps = match &a.cam {
+                    Some(cam) => reps.with_cam(
+                        &relief,
+                        &cam.values,
+                        cam.width as usize,
+                        cam.height as usize,
+                    ),
+                    None => reps,
+                };
+                (Some(a.finding()), None, reps)
+            }
+            Some(Err(e)) => (None, Some(e), reps),
+            None => (None, None, reps),
+        };
+        Prepared {
+            relief,
+            representations,
+            finding,
+            no_verdict,
+        }
+    }
+
+    /// The frame for `view` through `viewport`.
+    pub fn frame(&self, view: View, viewport: Viewport, geometry: Geometry) -> PinFrame {
+        compose(
+            &self.relief,
+            &self.representations,
+            &self.screen(view, viewport),
+            geometry,
+        )
+    }
+
+    /// The screen for `view` through `viewport`, with this scan's finding.
+    pub fn screen(&self, view: View, viewport: Viewport) -> Screen {
+        Screen {
+            view,
+            viewport,
+            finding: self.finding,
+            ..Screen::default()
+        }
+    }
+
+    /// Whether the CAM view has a map to show.
+    pub fn has_cam(&self) -> bool {
+        self.representations.cam.is_some()
+    }
+}
+
+/// Reads scan `path` and prepares it with `networks`; the error is the
+/// problem alone, without the file name.
+pub fn prepare(path: &std::path::Path, networks: &Networks) -> Result<Prepared, String> {
+    let scan = scan::load(path).map_err(|e| e.problem.to_string().replace('\n', " "))?;
+    // The geometry only sizes the default frame, which is not used here.
+    let rendering = render_scan(&scan, Geometry::GRAPHITI, networks);
+    Ok(Prepared::from_rendering(rendering))
+}
+
+/// A finished load.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The position it was asked for.
+    pub index: usize,
+    /// The scan, or what was wrong with its file.
+    pub result: Result<Prepared, String>,
+}
+
+/// The loader thread: one scan at a time, in the order asked.
+pub struct Loader {
+    jobs: Sender<(usize, PathBuf)>,
+    results: Receiver<Loaded>,
+}
+
+impl Loader {
+    /// Starts the thread with the networks it keeps.
+    pub fn start(networks: Networks) -> std::io::Result<Loader> {
+        let (jobs, job_rx) = channel::<(usize, PathBuf)>();
+        let (result_tx, results) = channel();
+        std::thread::Builder::new()
+            .name("scan loader".into())
+            .spawn(move || {
+                for (index, path) in job_rx {
+                    // A decoder that panics on a hostile file must not
+                    // take the appliance with it: the file is just bad.
+                    let attempt = std::panic::AssertUnwindSafe(|| prepare(&path, &networks));
+                    let result = std::panic::catch_unwind(attempt)
+                        .unwrap_or_else(|_| Err("the decoder failed on this file".into()));
+                    if result_tx.send(Loaded { index, result }).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Loader { jobs, results })
+    }
+
+    /// Asks for scan `index` at `path`.
+    pub fn load(&self, index: usize, path: PathBuf) {
+        // The thread only ends when this loader is dropped.
+        let _ = self.jobs.send((index, path));
+    }
+
+    /// A finished load, if one is ready.
+    pub fn try_result(&self) -> Option<Loaded> {
+        self.results.try_recv().ok()
+    }
+}

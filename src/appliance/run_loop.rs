@@ -1,0 +1,496 @@
+//! The loop itself: a state machine (idle, loading, showing, error) over
+//! button events, finished loads, media changes and the display coming and
+//! going. Every press is ticked at once, acted on, queued while a scan
+//! loads, or reported as ignored; none is dropped without a word.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::console::{Console, Reconnect};
+use super::events::{Event, EventLog, State};
+use super::inputs::{Keyboard, Script};
+use super::loader::{Loaded, Loader, Prepared};
+use super::press::{Press, PressKind, PressTracker};
+use super::scans::{ScanShelf, ShelfChange};
+use crate::device::{Button, ButtonEvent, Buttons, DeviceError, HapticPlayer, Pattern, Vibrator};
+use crate::tactile::braille::message_frame;
+use crate::tactile::layout::{Pan, View, Viewport};
+
+/// Presses kept while a scan loads; more are reported as ignored.
+pub const QUEUE_LIMIT: usize = 32;
+/// How often the scan folder is listed again.
+pub const MEDIA_POLL: Duration = Duration::from_millis(500);
+/// Longest wait for input in one turn of the loop.
+const TURN: Duration = Duration::from_millis(5);
+
+/// What a run did, for the closing line and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Presses that counted (short, long and repeat).
+    pub presses: u64,
+    /// Positions (from 1) of the scans shown.
+    pub shown: BTreeSet<usize>,
+    /// Positions (from 1) of the scans announced as bad.
+    pub bad: BTreeSet<usize>,
+    /// Times the display was lost.
+    pub display_lost: u64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped after {} presses: {} scans shown, {} announced as bad, display lost {} times",
+            self.presses,
+            self.shown.len(),
+            self.bad.len(),
+            self.display_lost
+        )
+    }
+}
+
+/// A load under way: where it started and which way it skips bad files.
+#[derive(Debug, Clone, Copy)]
+struct Loading {
+    index: usize,
+    direction: isize,
+    tried: usize,
+}
+
+/// The appliance between start-up and the end of its input.
+pub struct Appliance {
+    pub(super) console: Console,
+    pub(super) motor: Option<Box<dyn Vibrator>>,
+    pub(super) gpio: Option<Box<dyn Buttons>>,
+    pub(super) script: Option<Script>,
+    pub(super) keyboard: Option<Keyboard>,
+    pub(super) tracker: PressTracker,
+    pub(super) player: HapticPlayer,
+    pub(super) shelf: ScanShelf,
+    pub(super) loader: Loader,
+    pub(super) events: EventLog,
+    pub(super) state: State,
+    loading: Option<Loading>,
+    queue: VecDeque<Press>,
+    shown: Option<Prepared>,
+    view: View,
+    viewport: Viewport,
+    next_media_poll: Instant,
+    /// The name of the pattern last started.
+    playing: &'static str,
+    pub(super) summary: Summary,
+}
+
+impl Appliance {
+    /// An appliance in the idle state around its parts.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        console: Console,
+        motor: Option<Box<dyn Vibrator>>,
+        gpio: Option<Box<dyn Buttons>>,
+        script: Option<Script>,
+        keyboard: Option<Keyboard>,
+        tracker: PressTracker,
+        shelf: ScanShelf,
+        loader: Loader,
+        events: EventLog,
+    ) -> Appliance {
+        Appliance {
+            console,
+            motor,
+            gpio,
+            script,
+            keyboard,
+            tracker,
+            player: HapticPlayer::new(),
+            shelf,
+            loader,
+            events,
+            state: State::Idle,
+            loading: None,
+            queue: VecDeque::new(),
+            shown: None,
+            view: View::default(),
+            viewport: Viewport::default(),
+            next_media_poll: Instant::now() + MEDIA_POLL,
+            playing: "",
+            summary: Summary::default(),
+        }
+    }
+
+    /// Runs until the script or keyboard is finished and everything asked
+    /// has been done (forever with GPIO buttons alone).
+    pub fn run(&mut self) -> Summary {
+        loop {
+            let now = Instant::now();
+            for event in self.read_inputs(now) {
+                self.button_event(event);
+            }
+            for press in self.tracker.poll(Instant::now()) {
+                self.press(press);
+            }
+            while let Some(loaded) = self.loader.try_result() {
+                self.loaded(loaded);
+            }
+            if now >= self.next_media_poll {
+                self.next_media_poll = now + MEDIA_POLL;
+                self.media();
+            }
+            self.reconnect(now);
+            let _ = self.haptics();
+            if self.done() {
+                break;
+            }
+        }
+        self.events.emit(Event::Stopped);
+        self.summary.clone()
+    }
+
+    fn idle(&self) -> bool {
+        self.state != State::Loading && self.queue.is_empty()
+    }
+
+    fn done(&self) -> bool {
+        let input_over = match (&self.script, &self.keyboard) {
+            (Some(s), _) => s.finished(),
+            (None, Some(k)) => k.finished(),
+            (None, None) => false,
+        };
+        input_over && self.idle() && self.player.next_due().is_none()
+    }
+
+    /// Events from every source; waits up to one turn on the display's keys
+    /// or the GPIO lines.
+    fn read_inputs(&mut self, now: Instant) -> Vec<ButtonEvent> {
+        let mut events = Vec::new();
+        // A scripted person waits for the signal to end, too.
+        let idle = self.idle() && self.player.next_due().is_none();
+        if let Some(e) = self.script.as_mut().and_then(|s| s.next_event(now, idle)) {
+            events.push(e);
+        }
+        if let Some(e) = self.keyboard.as_mut().and_then(|k| k.next_event(now)) {
+            events.push(e);
+        }
+        let mut waited = false;
+        if let Some(keys) = self.console.buttons() {
+            waited = true;
+            match keys.next_event(TURN) {
+                Ok(e) => events.extend(e),
+                Err(e) => self.display_lost(e),
+            }
+        }
+        if let Some(gpio) = self.gpio.as_mut() {
+            let wait = if waited { Duration::ZERO } else { TURN };
+            waited = true;
+            match gpio.next_event(wait) {
+                Ok(e) => events.extend(e),
+                Err(e) => log::warn!("GPIO buttons: {e}"),
+            }
+        }
+        if !waited && events.is_empty() {
+            std::thread::sleep(TURN);
+        }
+        events
+    }
+
+    fn button_event(&mut self, event: ButtonEvent) {
+        if event.pressed {
+            // Heard, at once, whatever the press turns out to be.
+            self.events.emit(Event::Down {
+                button: event.button.name().into(),
+            });
+            // A verdict or error still playing is the answer already on
+            // its way; a tick must not cut it short.
+            if self.player.next_due().is_none() || self.playing == "tick" {
+                self.signal(Pattern::tick());
+            }
+        }
+        if let Some(press) = self.tracker.event(event) {
+            self.press(press);
+        }
+    }
+
+    fn press(&mut self, press: Press) {
+        let repeats = matches!(
+            press.button,
+            Button::ZoomIn
+                | Button::ZoomOut
+                | Button::PanUp
+                | Button::PanDown
+                | Button::PanLeft
+                | Button::PanRight
+        );
+        if press.kind == PressKind::Repeat && !repeats {
+            // Holding Next must not race through the stick.
+            return;
+        }
+        self.summary.presses += 1;
+        self.events.emit(Event::Press {
+            button: press.button.name().into(),
+            kind: press.kind,
+        });
+        if self.state == State::Loading {
+            let button = press.button.name().to_string();
+            if self.queue.len() < QUEUE_LIMIT {
+                self.queue.push_back(press);
+                self.events.emit(Event::Queued { button });
+            } else {
+                self.events.emit(Event::Ignored {
+                    button,
+                    reason: "too many presses while loading",
+                });
+            }
+            return;
+        }
+        self.act(press);
+    }
+
+    fn act(&mut self, press: Press) {
+        let long = press.kind == PressKind::Long;
+        match press.button {
+            Button::Next if long => self.go(self.shelf.len().checked_sub(1), -1),
+            Button::Next => self.go(self.shelf.step(1), 1),
+            Button::Previous if long => self.go((!self.shelf.is_empty()).then_some(0), 1),
+            Button::Previous => self.go(self.shelf.step(-1), -1),
+            button => {
+                if self.state != State::Showing {
+                    self.events.emit(Event::Ignored {
+                        button: button.name().into(),
+                        reason: "no scan shown",
+                    });
+                    return;
+                }
+                let has_cam = self.shown.as_ref().is_some_and(Prepared::has_cam);
+                match button {
+                    Button::ZoomIn => {
+                        self.viewport.zoom_in();
+                    }
+                    Button::ZoomOut => {
+                        self.viewport.zoom_out();
+                    }
+                    Button::PanUp => {
+                        self.viewport.pan(Pan::Up);
+                    }
+                    Button::PanDown => {
+                        self.viewport.pan(Pan::Down);
+                    }
+                    Button::PanLeft => {
+                        self.viewport.pan(Pan::Left);
+                    }
+                    Button::PanRight => {
+                        self.viewport.pan(Pan::Right);
+                    }
+                    Button::Cycle if long => {
+                        self.view = View::Heightmap;
+                        self.viewport = Viewport::default();
+                    }
+                    Button::Cycle => self.view = self.view.next(has_cam),
+                    _ => {
+                        let verdict = self.shown.as_ref().and_then(|s| s.finding);
+                        if let Some(f) = verdict {
+                            self.signal(Pattern::for_verdict(f.verdict));
+                        }
+                    }
+                }
+                self.show_current();
+            }
+        }
+    }
+
+    /// Starts loading scan `index`, skipping bad files in `direction`.
+    fn go(&mut self, index: Option<usize>, direction: isize) {
+        match index {
+            Some(index) => self.start_load(Loading {
+                index,
+                direction,
+                tried: 0,
+            }),
+            None => self.no_scans(),
+        }
+    }
+
+    fn start_load(&mut self, loading: Loading) {
+        let Some(path) = self.shelf.path(loading.index) else {
+            return self.no_scans();
+        };
+        self.loader.load(loading.index, path.to_path_buf());
+        self.loading = Some(loading);
+        self.set_state(State::Loading);
+        self.events.emit(Event::Loading {
+            index: loading.index + 1,
+            of: self.shelf.len(),
+        });
+    }
+
+    fn loaded(&mut self, loaded: Loaded) {
+        let Some(loading) = self.loading.take() else {
+            return;
+        };
+        let of = self.shelf.len();
+        match loaded.result {
+            Ok(prepared) => {
+                self.shelf.set_current(loaded.index);
+                if let Some(reason) = &prepared.no_verdict {
+                    self.events.emit(Event::NoVerdict {
+                        reason: reason.clone(),
+                    });
+                }
+                let verdict = prepared.finding.map(|f| f.verdict);
+                self.shown = Some(prepared);
+                self.viewport = Viewport::default();
+                self.set_state(State::Showing);
+                self.show_current();
+                if let Some(verdict) = verdict {
+                    self.signal(Pattern::for_verdict(verdict));
+                }
+            }
+            Err(problem) => {
+                self.summary.bad.insert(loaded.index + 1);
+                self.events.emit(Event::BadScan {
+                    index: loaded.index + 1,
+                    of,
+                    problem,
+                });
+                self.message(&format!("bad file {} of {of}", loaded.index + 1));
+                self.signal(Pattern::error());
+                self.shown = None;
+                self.shelf.set_current(loaded.index);
+                let tried = loading.tried + 1;
+                match self.shelf.step(loading.direction) {
+                    Some(next) if tried < of => self.start_load(Loading {
+                        index: next,
+                        direction: loading.direction,
+                        tried,
+                    }),
+                    _ => {
+                        self.message("no readable scans");
+                        self.set_state(State::Error);
+                    }
+                }
+            }
+        }
+        while !self.queue.is_empty() && self.state != State::Loading {
+            if let Some(press) = self.queue.pop_front() {
+                self.act(press);
+            }
+        }
+    }
+
+    fn show_current(&mut self) {
+        let Some(prepared) = &self.shown else { return };
+        let frame = prepared.frame(self.view, self.viewport, self.console.geometry());
+        let label = prepared.screen(self.view, self.viewport).label();
+        let verdict = prepared.finding.map(|f| f.verdict);
+        let index = self.shelf.current().map_or(0, |i| i + 1);
+        match self.console.show(frame) {
+            Ok(()) => {
+                self.summary.shown.insert(index);
+                self.events.emit(Event::Shown {
+                    index,
+                    of: self.shelf.len(),
+                    label,
+                    verdict,
+                });
+            }
+            Err(e) => self.display_lost(e),
+        }
+    }
+
+    /// Puts a braille message on the display.
+    pub(super) fn message(&mut self, text: &str) {
+        self.events.emit(Event::Message { text: text.into() });
+        let frame = message_frame(text, self.console.geometry());
+        if let Err(e) = self.console.show(frame) {
+            self.display_lost(e);
+        }
+    }
+
+    fn no_scans(&mut self) {
+        self.shown = None;
+        self.message("no scans");
+        self.signal(Pattern::error());
+        self.set_state(State::Error);
+    }
+
+    fn media(&mut self) {
+        let change = self.shelf.refresh();
+        if change == ShelfChange::Same {
+            return;
+        }
+        self.events.emit(Event::Media {
+            scans: self.shelf.len(),
+        });
+        match change {
+            ShelfChange::Gone if self.state != State::Loading => self.no_scans(),
+            ShelfChange::Arrived if self.state != State::Loading => self.go(Some(0), 1),
+            _ => {}
+        }
+    }
+
+    fn set_state(&mut self, state: State) {
+        if self.state != state {
+            self.state = state;
+            self.events.emit(Event::State { state });
+        }
+    }
+
+    fn display_lost(&mut self, error: DeviceError) {
+        self.summary.display_lost += 1;
+        let error = self.console.lose(error);
+        self.events.emit(Event::DisplayLost {
+            error: error.to_string(),
+            retry_in_s: self.console.retry_in().as_secs_f64(),
+        });
+    }
+
+    fn reconnect(&mut self, now: Instant) {
+        match self.console.poll(now) {
+            Reconnect::Nothing => {}
+            Reconnect::Back => self.events.emit(Event::DisplayBack),
+            Reconnect::Failed(e, wait) => log::debug!(
+                "display still away ({e}); next try in {:.1} s",
+                wait.as_secs_f64()
+            ),
+        }
+    }
+
+    /// Starts `pattern` (cutting short the one playing) on the motor, or
+    /// else the display's own vibrator.
+    pub(super) fn signal(&mut self, pattern: Pattern) {
+        self.events.emit(Event::Haptic {
+            pattern: pattern.name,
+        });
+        let longest = match (&self.motor, self.console.vibrator()) {
+            (Some(m), _) => m.longest(),
+            (None, Some(v)) => v.longest(),
+            (None, None) => None,
+        };
+        self.player.play(&pattern, Instant::now(), longest);
+        self.playing = pattern.name;
+        // Failures are logged and handled inside; the loop goes on.
+        let _ = self.haptics();
+    }
+
+    /// Switches the vibrator for every step due; the error's text if the
+    /// vibrator failed.
+    pub(super) fn haptics(&mut self) -> Option<String> {
+        let now = Instant::now();
+        let result = match (self.motor.as_mut(), self.console.vibrator()) {
+            (Some(motor), _) => self.player.poll(now, motor.as_mut()),
+            (None, Some(v)) => self.player.poll(now, v),
+            (None, None) => {
+                self.player.clear();
+                Ok(())
+            }
+        };
+        let error = result.err()?;
+        let text = error.to_string();
+        if self.motor.is_some() {
+            log::warn!("vibration motor: {text}");
+            self.player.clear();
+        } else {
+            self.display_lost(error);
+        }
+        Some(text)
+    }
+}
