@@ -211,6 +211,122 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     assert!(!all.contains("a.jpeg") && !all.contains("b.jpeg"));
 }
 
+/// Waits until the events file has an event matching `wanted`.
+fn wait_for(json: &Path, what: &str, wanted: impl Fn(&Value) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        if events(json).iter().any(&wanted) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no {what} event within 120 s: {:?}", events(json));
+}
+
+#[test]
+fn a_damaged_model_and_a_pulled_stick_are_announced_by_touch() {
+    let work = tempfile::tempdir().unwrap();
+    let scans = work.path().join("scans");
+    std::fs::create_dir(&scans).unwrap();
+    let scan = common::kermany("PNEUMONIA");
+    std::fs::copy(&scan, scans.join("a.jpeg")).unwrap();
+    // The models folder with one byte of the classifier changed.
+    let damaged = work.path().join("models");
+    std::fs::create_dir(&damaged).unwrap();
+    let manifest = std::fs::read_to_string(models().join("manifest.toml")).unwrap();
+    std::fs::write(damaged.join("manifest.toml"), &manifest).unwrap();
+    for entry in std::fs::read_dir(models()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "onnx" || e == "npy") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x55;
+            std::fs::write(damaged.join(path.file_name().unwrap()), bytes).unwrap();
+        }
+    }
+    let script = work.path().join("script");
+    // Presses spaced out so that the run lasts while the stick comes and goes.
+    std::fs::write(&script, "next\n+4000 repeat\n+4000 repeat\n").unwrap();
+    let json = work.path().join("events.jsonl");
+    let (emulator, link) = start_emulator(work.path(), Faults::default());
+    let mut child = common::touchray()
+        .arg("run")
+        .arg("--board")
+        .arg(generic_board())
+        .arg("--display")
+        .arg(format!("graphiti:{}", link.display()))
+        .arg("--scans")
+        .arg(&scans)
+        .arg("--models")
+        .arg(&damaged)
+        .arg("--script")
+        .arg(&script)
+        .arg("--json-events")
+        .arg(&json)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&json, "shown", |e| e["event"] == "shown");
+    // The stick is pulled...
+    std::fs::remove_file(scans.join("a.jpeg")).unwrap();
+    wait_for(&json, "no scans", |e| e["text"] == "no scans");
+    // ...and put back: noticed without a restart, its scan shown.
+    std::fs::copy(&scan, scans.join("a.jpeg")).unwrap();
+    wait_for(&json, "media", |e| e["event"] == "media" && e["scans"] == 1);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let record = emulator.record();
+    emulator.stop().unwrap();
+    let events = events(&json);
+
+    let models_check = of_kind(&events, "self_test")[0];
+    assert_eq!(models_check["check"], "models");
+    assert_eq!(models_check["ok"], false, "{models_check}");
+    assert!(
+        models_check["detail"].as_str().unwrap().contains("sha256"),
+        "{models_check}"
+    );
+    let messages: Vec<&str> = of_kind(&events, "message")
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages[0], "model fault no verdicts 1 scan");
+    assert!(messages.contains(&"no scans"), "{messages:?}");
+    // Relief without verdicts: shown before the pull and again after it,
+    // labelled "nomodel", and no verdict pattern ever played.
+    let pulled = events.iter().position(|e| e["text"] == "no scans").unwrap();
+    assert!(events[..pulled].iter().any(|e| e["event"] == "shown"));
+    assert!(events[pulled..].iter().any(|e| e["event"] == "shown"));
+    let shown = of_kind(&events, "shown");
+    assert!(shown.iter().all(|e| e["verdict"].is_null()));
+    assert!(shown
+        .iter()
+        .all(|e| e["label"].as_str().unwrap().starts_with("nomodel")));
+    let patterns: Vec<&str> = of_kind(&events, "haptic")
+        .iter()
+        .map(|e| e["pattern"].as_str().unwrap())
+        .collect();
+    assert!(
+        patterns.iter().all(|p| ["tick", "error"].contains(p)),
+        "{patterns:?}"
+    );
+    // Announced by touch: the start-up fault and the pulled stick buzz "error".
+    assert_eq!(
+        patterns.iter().filter(|&&p| p == "error").count(),
+        2,
+        "{patterns:?}"
+    );
+    assert!(
+        record.vibrations.iter().any(|v| v.ms == 1000),
+        "the long error buzz"
+    );
+    let media: Vec<u64> = of_kind(&events, "media")
+        .iter()
+        .map(|e| e["scans"].as_u64().unwrap())
+        .collect();
+    assert_eq!(media, [0, 1]);
+}
+
 /// Resident memory of process `pid`, in KiB.
 #[cfg(target_arch = "x86_64")]
 fn rss_kib(pid: u32) -> u64 {
