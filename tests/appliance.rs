@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -90,6 +91,27 @@ fn start_emulator(dir: &Path, faults: Faults) -> (Emulator, PathBuf) {
     (emulator, link)
 }
 
+/// `touchray run` on the generic board against the emulator at `link`,
+/// with presses from `script` and events written to `json`.
+fn touchray_run(link: &Path, scans: &Path, models: &Path, script: &Path, json: &Path) -> Command {
+    let mut command = common::touchray();
+    command
+        .arg("run")
+        .arg("--board")
+        .arg(generic_board())
+        .arg("--display")
+        .arg(format!("graphiti:{}", link.display()))
+        .arg("--scans")
+        .arg(scans)
+        .arg("--models")
+        .arg(models)
+        .arg("--script")
+        .arg(script)
+        .arg("--json-events")
+        .arg(json);
+    command
+}
+
 #[test]
 fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     let work = tempfile::tempdir().unwrap();
@@ -103,20 +125,7 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     let json = work.path().join("events.jsonl");
     let (emulator, link) = start_emulator(work.path(), Faults::default());
 
-    let out = common::touchray()
-        .arg("run")
-        .arg("--board")
-        .arg(generic_board())
-        .arg("--display")
-        .arg(format!("graphiti:{}", link.display()))
-        .arg("--scans")
-        .arg(&scans)
-        .arg("--models")
-        .arg(models())
-        .arg("--script")
-        .arg(&script)
-        .arg("--json-events")
-        .arg(&json)
+    let out = touchray_run(&link, &scans, &models(), &script, &json)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -249,20 +258,7 @@ fn a_damaged_model_and_a_pulled_stick_are_announced_by_touch() {
     std::fs::write(&script, "next\n+4000 repeat\n+4000 repeat\n").unwrap();
     let json = work.path().join("events.jsonl");
     let (emulator, link) = start_emulator(work.path(), Faults::default());
-    let mut child = common::touchray()
-        .arg("run")
-        .arg("--board")
-        .arg(generic_board())
-        .arg("--display")
-        .arg(format!("graphiti:{}", link.display()))
-        .arg("--scans")
-        .arg(&scans)
-        .arg("--models")
-        .arg(&damaged)
-        .arg("--script")
-        .arg(&script)
-        .arg("--json-events")
-        .arg(&json)
+    let mut child = touchray_run(&link, &scans, &damaged, &script, &json)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -410,20 +406,7 @@ fn a_thousand_presses_over_good_and_broken_files_with_faults() {
     };
     let (emulator, link) = start_emulator(work.path(), faults);
 
-    let mut child = common::touchray()
-        .arg("run")
-        .arg("--board")
-        .arg(generic_board())
-        .arg("--display")
-        .arg(format!("graphiti:{}", link.display()))
-        .arg("--scans")
-        .arg(&scans)
-        .arg("--models")
-        .arg(&no_models)
-        .arg("--script")
-        .arg(&script_path)
-        .arg("--json-events")
-        .arg(&json)
+    let mut child = touchray_run(&link, &scans, &no_models, &script_path, &json)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

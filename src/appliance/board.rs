@@ -3,6 +3,7 @@
 //! press timings. Read once at start; any missing, unknown or unusable key
 //! is refused with one line naming the file and the key.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -78,20 +79,14 @@ struct ModelsTable {
     depth: String,
 }
 
+/// `debounce-ms` and one `NAME = "LINE"` per wired button (names as
+/// [`Button::name`] spells them); other keys are refused by [`Board::parse`].
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct ButtonsTable {
     debounce_ms: u64,
-    next: Option<String>,
-    previous: Option<String>,
-    zoom_in: Option<String>,
-    zoom_out: Option<String>,
-    pan_up: Option<String>,
-    pan_down: Option<String>,
-    pan_left: Option<String>,
-    pan_right: Option<String>,
-    cycle: Option<String>,
-    repeat: Option<String>,
+    #[serde(flatten)]
+    lines: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -150,32 +145,22 @@ impl Board {
             .parse()
             .map_err(|e: String| key("[models] depth", e))?;
         let b = &file.buttons;
-        let wired = [
-            (Button::Next, "next", &b.next),
-            (Button::Previous, "previous", &b.previous),
-            (Button::ZoomIn, "zoom-in", &b.zoom_in),
-            (Button::ZoomOut, "zoom-out", &b.zoom_out),
-            (Button::PanUp, "pan-up", &b.pan_up),
-            (Button::PanDown, "pan-down", &b.pan_down),
-            (Button::PanLeft, "pan-left", &b.pan_left),
-            (Button::PanRight, "pan-right", &b.pan_right),
-            (Button::Cycle, "cycle", &b.cycle),
-            (Button::Repeat, "repeat", &b.repeat),
-        ];
         let mut buttons: Vec<(Button, LineSpec)> = Vec::new();
-        for (button, name, line) in wired {
-            let Some(line) = line else { continue };
+        for (name, line) in &b.lines {
+            let button: Button = name.parse().map_err(|e| key("[buttons]", e))?;
             let line: LineSpec = line
                 .parse()
                 .map_err(|e| key(&format!("[buttons] {name}"), e))?;
             if let Some((other, _)) = buttons.iter().find(|(_, l)| *l == line) {
                 return Err(key(
                     &format!("[buttons] {name}"),
-                    format!("line {line:?} is already {other:?}"),
+                    format!("line {line:?} is already {}", other.name()),
                 ));
             }
             buttons.push((button, line));
         }
+        // In the order of the controls, not of the file.
+        buttons.sort_by_key(|(b, _)| Button::ALL.iter().position(|a| a == b));
         if b.debounce_ms > 1000 {
             return Err(key(
                 "[buttons] debounce-ms",
@@ -268,7 +253,7 @@ repeat-every-ms = 250
             ),
             ("depth = \"auto\"", "depth = \"deep\"", "[models] depth"),
             ("\"gpiochip0:27\"", "\"gpiochip0:x\"", "[buttons] previous"),
-            ("\"gpiochip0:27\"", "\"GPIO17\"", "already Next"),
+            ("\"gpiochip0:27\"", "\"GPIO17\"", "already next"),
             ("long-press-ms = 800", "long-press-ms = 5", "long-press-ms"),
             (
                 "repeat-every-ms = 250",

@@ -1,5 +1,6 @@
 //! Board backends: GPIO lines and SPI buses of a real board as embedded-hal
-//! 1.0 parts, and push buttons on GPIO lines as [`crate::device::Buttons`]. `cdev` (Linux GPIO character device + spidev) works on the
+//! 1.0 parts, and push buttons on GPIO lines as [`crate::device::Buttons`].
+//! `cdev` (Linux GPIO character device + spidev) works on the
 //! Raspberry Pi, the Jetson and any Linux board; `rpi` (rppal) is the
 //! Raspberry Pi's own peripheral access. Both are cargo features; without
 //! them the opening functions say so.
