@@ -194,7 +194,9 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
         let want = (pulse.on + pulse.off).as_millis() as u64;
         let got = gaps[first_verdict + i];
         assert!(
-            got + 5 >= want && got <= want + 150,
+            // Each pulse starts on the loop's next turn after it falls
+            // due (a few ms natively, tens under qemu), so gaps wobble.
+            got + 60 >= want && got <= want + 150,
             "pulse gap {got} ms, pattern says {want}"
         );
     }
