@@ -90,7 +90,8 @@ impl Console {
     }
 
     /// Shows `frame`, or keeps it to show once the display is back. An
-    /// error means the display was lost; reconnection starts.
+    /// error means the display was lost: the caller hands it to
+    /// [`Console::lose`], which schedules the reconnection.
     pub fn show(&mut self, frame: PinFrame) -> Result<(), DeviceError> {
         self.wanted = Some(frame);
         self.show_wanted()
@@ -100,11 +101,10 @@ impl Console {
         let (Some(frame), Some(display)) = (&self.wanted, self.connected.as_mut()) else {
             return Ok(());
         };
-        let result = match display {
+        match display {
             Connected::Graphiti(g) => g.show(frame),
             Connected::Plain(d) => d.show(frame),
-        };
-        result.map_err(|e| self.lose(e))
+        }
     }
 
     /// Marks the display lost after `error` and schedules a reconnection.
