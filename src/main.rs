@@ -12,7 +12,8 @@ use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, DisplaySpec};
 use touchray::device::preview::terminal_text;
 use touchray::eval::{
-    evaluate, features_csv, predictions_csv, roc_image, roc_points, Extras, Progress,
+    evaluate, features_csv, predictions_csv, reliability_image, roc_image, roc_points, Extras,
+    Progress,
 };
 use touchray::infer::classifier::Classifier;
 use touchray::infer::depth::{DepthChoice, DepthNet};
@@ -190,6 +191,24 @@ struct EmulateArgs {
     /// ...for this many milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     vanish_ms: u64,
+    /// Dot Pad: answer "wait" to every Nth line, without acting on it.
+    #[arg(long, value_name = "N")]
+    wait_every: Option<u32>,
+    /// Dot Pad: an error notification before every Nth line's reply.
+    #[arg(long, value_name = "N")]
+    error_every: Option<u32>,
+    /// Dot Pad: "line finished" under another line's destination.
+    #[arg(long)]
+    finished_elsewhere: bool,
+    /// Graphiti: check checksums as Orbit's host library computes them.
+    #[arg(long)]
+    library_checksum: bool,
+    /// Pin array: busy (NAK 5) for this many ms after the first commit.
+    #[arg(long, value_name = "MS")]
+    busy_ms: Option<u64>,
+    /// Pin array: remember a previous session's last request, seq N.
+    #[arg(long, value_name = "N")]
+    stale_seq: Option<u8>,
 }
 
 #[derive(Args)]
@@ -409,6 +428,20 @@ fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
         )
         .save(&roc)
         .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", roc.display())))?;
+        let reliability = out.join("reliability.png");
+        reliability_image(
+            &predictions
+                .iter()
+                .map(|p| (p.pneumonia, p.p_pneumonia))
+                .collect::<Vec<_>>(),
+            &format!(
+                "Reliability, {} on {} images",
+                classifier.spec().name,
+                metrics.n
+            ),
+        )
+        .save(&reliability)
+        .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", reliability.display())))?;
         let csv = out.join("predictions.csv");
         std::fs::write(&csv, predictions_csv(&predictions))
             .map_err(|e| (EXIT_OUTPUT, format!("{}: {e}", csv.display())))?;
@@ -448,6 +481,12 @@ fn run_emulate(args: &EmulateArgs) -> Result<(), Failure> {
             silent_after: args.silent_after,
             vanish_after: args.vanish_after,
             vanish_for: std::time::Duration::from_millis(args.vanish_ms),
+            wait_every: args.wait_every,
+            error_every: args.error_every,
+            finished_elsewhere: args.finished_elsewhere,
+            library_checksum: args.library_checksum,
+            busy_for: args.busy_ms.map(std::time::Duration::from_millis),
+            stale_seq: args.stale_seq,
         },
         link: args.link.clone(),
         png: args.png.clone(),

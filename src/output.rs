@@ -43,8 +43,14 @@ pub struct RenderReport {
     pub depth_source: DepthSource,
     /// The classifier's call; null without a classifier (or when it failed).
     pub verdict: Option<Verdict>,
-    /// Its probability of pneumonia; null likewise.
+    /// Its calibrated probability of pneumonia; null likewise.
     pub p_pneumonia: Option<f32>,
+    /// The out-of-range distance (the verdict is "out_of_range" above the
+    /// manifest's threshold); null without one.
+    pub ood_score: Option<f32>,
+    /// The lung zone of the model's attention in the patient's frame, for
+    /// pneumonia and uncertain calls; null otherwise.
+    pub zone: Option<crate::infer::Zone>,
     /// The texture features of the relief.
     pub features: Features,
     /// The pins.
@@ -69,6 +75,16 @@ impl From<&Rendering> for RenderReport {
                 .as_ref()
                 .and_then(|a| a.as_ref().ok())
                 .map(|a| a.p_pneumonia),
+            ood_score: r
+                .analysis
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .and_then(|a| a.ood_score),
+            zone: r
+                .analysis
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .and_then(|a| a.zone),
             features: r.features.clone(),
             frame: FrameReport {
                 width: g.width,

@@ -184,9 +184,16 @@ fn eval_prints_the_metrics_and_writes_the_roc_curve() {
         "macro",
         "weighted",
         "uncertain",
+        "out_of_range",
+        "confident_pneumonia_on_normal",
+        "ece",
     ] {
         assert!(json.get(key).is_some(), "missing {key}: {json}");
     }
+    // The baseline model's manifest has no out-of-range statistics.
+    assert_eq!(json["out_of_range"], 0);
+    let ece = json["ece"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&ece), "{json}");
     assert_eq!(json["n"], 2);
     assert_eq!(json["skipped"], 1);
     for key in ["tp", "fp", "tn", "fn"] {
@@ -195,9 +202,11 @@ fn eval_prints_the_metrics_and_writes_the_roc_curve() {
     assert_eq!(json["per_class"]["pneumonia"]["support"], 1);
     let csv = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.starts_with("file,label,p_pneumonia,verdict\n"));
+    assert!(csv.starts_with("file,label,p_pneumonia,verdict,ood_score,zone_side,zone_level\n"));
     let roc = image::open(out.join("roc.png")).unwrap();
     assert_eq!(roc.width(), 480);
+    let reliability = image::open(out.join("reliability.png")).unwrap();
+    assert_eq!(reliability.width(), 480);
 
     // --features: one row per classified image, the same numbers as
     // `touchray features` gives for that file.

@@ -36,6 +36,7 @@ fn frames(geometry: Geometry) -> (PinFrame, PinFrame) {
         finding: Some(Finding {
             verdict: Verdict::Pneumonia,
             p_pneumonia: 0.93,
+            zone: None,
         }),
         ..Screen::default()
     };
@@ -353,4 +354,178 @@ fn pinarray_reports_silence() {
             .starts_with("pinarray: no valid reply to row 0"),
         "{err}"
     );
+}
+
+#[test]
+fn dotpad_shows_exact_pins_under_each_reference_quirk() {
+    // Each quirk a real pad may show, on the strict emulator: "wait"
+    // without acting (re-sent after the SDK's interval), error
+    // notifications (logged, not fatal), "line finished" under another
+    // destination (accepted once acknowledged).
+    let binary = Geometry::new(60, 40, 2).unwrap();
+    for faults in [
+        Faults {
+            wait_every: Some(3),
+            ..Faults::default()
+        },
+        Faults {
+            error_every: Some(2),
+            ..Faults::default()
+        },
+        Faults {
+            finished_elsewhere: true,
+            ..Faults::default()
+        },
+    ] {
+        let t = Instant::now();
+        let (emulator, mut pad) = heights_arrive(Kind::DotPad, faults, dotpad, binary);
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "{faults:?}: {:?}",
+            t.elapsed()
+        );
+        if faults.error_every.is_some() {
+            let errors = pad.take_errors();
+            assert!(
+                !errors.is_empty() && errors.iter().all(|&c| c == 5),
+                "{errors:?}"
+            );
+        }
+        if faults.wait_every.is_some() {
+            assert!(
+                emulator.record().refused > 0,
+                "some lines were answered wait"
+            );
+        }
+    }
+}
+
+#[test]
+fn dotpad_keys_reach_the_appliance_and_the_text_line_is_shown() {
+    let emulator = start(Kind::DotPad, Faults::default());
+    let mut pad = dotpad(&emulator).unwrap();
+    assert_eq!(pad.board().first_graphic_line(), 1);
+    // Panning right (Perkins key 14), then F1.
+    emulator.press(14);
+    emulator.press(touchray::device::emulator::DOTPAD_FUNCTION_KEYS);
+    let mut events = Vec::new();
+    while let Some(e) = pad.next_event(Duration::from_millis(500)).unwrap() {
+        events.push((e.button, e.pressed));
+    }
+    assert_eq!(
+        events,
+        vec![
+            (Button::Next, true),
+            (Button::Next, false),
+            (Button::Cycle, true),
+            (Button::Cycle, false)
+        ]
+    );
+    // Braille "r" (dots 1, 2, 3, 5) arrives in the device's dot order.
+    pad.show_text(&[0b0001_0111]).unwrap();
+    let text = emulator.record().text_line;
+    assert_eq!(text.len(), 20);
+    assert_eq!(text[0], 0x27);
+    assert!(text[1..].iter().all(|&c| c == 0));
+}
+
+#[test]
+fn the_dotpad_emulator_refuses_a_graphic_line_in_text_mode() {
+    use std::io::{Read, Write};
+    use touchray::device::dotpad::packet::{cmd, Packet, MODE_TEXT_BRAILLE};
+    let emulator = start(Kind::DotPad, Faults::default());
+    let mut port = open_serial(&emulator.path(), 115_200).unwrap();
+    let mut line = Packet::new(1, cmd::DISPLAY_LINE, vec![0, 0x0F]);
+    line.mode = MODE_TEXT_BRAILLE;
+    port.write_all(&line.encode()).unwrap();
+    let mut reply = [0u8; 10];
+    port.read_exact(&mut reply).unwrap();
+    // AA 55 00 06 | 01 | 02 01 | 00 | 01 (NACK) | ck
+    assert_eq!(
+        &reply[..9],
+        [0xAA, 0x55, 0x00, 0x06, 0x01, 0x02, 0x01, 0x00, 0x01]
+    );
+    assert!(emulator.record().frame.heights().iter().all(|&h| h == 0));
+}
+
+#[test]
+fn graphiti_zooms_through_row_27_under_either_checksum_convention() {
+    for library_checksum in [false, true] {
+        let emulator = start(
+            Kind::Graphiti,
+            Faults {
+                library_checksum,
+                ..Faults::default()
+            },
+        );
+        let mut g = graphiti(&emulator).unwrap();
+        let (first, second) = frames(g.geometry());
+        // A frame that differs from `first` in row 27 alone.
+        let mut row27 = first.clone();
+        let at = embedded_graphics::prelude::Point::new(30, 26);
+        row27.set(at, if first.height(at) == Some(0) { 1 } else { 0 });
+        for frame in [&first, &second, &first, &row27, &first] {
+            g.show(frame).unwrap();
+            assert!(
+                &emulator.record().frame == frame,
+                "library checksum {library_checksum}: other pins"
+            );
+        }
+        assert_eq!(emulator.record().refused, 0, "no frame needed a second try");
+    }
+}
+
+#[test]
+fn graphiti_learns_the_library_convention_for_a_frame_that_needs_a_1b() {
+    // A one-pin command at row 27 cannot avoid its 0x1B: the first try
+    // under the spec's convention is refused with a checksum error, the
+    // second under the library's is carried out, and the driver keeps it.
+    use touchray::device::graphiti::codec::Convention;
+    let emulator = start(
+        Kind::Graphiti,
+        Faults {
+            library_checksum: true,
+            ..Faults::default()
+        },
+    );
+    let mut g = graphiti(&emulator).unwrap();
+    use touchray::device::Vibrator;
+    g.start(Duration::from_millis(283)).unwrap();
+    assert_eq!(emulator.record().vibrations.last().map(|v| v.ms), Some(284));
+    assert_eq!(g.convention(), Convention::Spec);
+    g.set_pin(27, 27, 3).unwrap();
+    assert_eq!(g.convention(), Convention::Library);
+    assert_eq!(
+        emulator
+            .record()
+            .frame
+            .height(embedded_graphics::prelude::Point::new(26, 26)),
+        Some(3)
+    );
+}
+
+#[test]
+fn pinarray_waits_out_a_busy_device() {
+    let geometry = Geometry::new(32, 24, 4).unwrap();
+    let faults = Faults {
+        busy_for: Some(Duration::from_millis(400)),
+        ..Faults::default()
+    };
+    let t = Instant::now();
+    let (emulator, _) = heights_arrive(Kind::PinArray, faults, pinarray, geometry);
+    assert!(emulator.record().refused > 0, "the device said busy");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[test]
+fn pinarray_starts_safely_after_a_session_whose_last_seq_collides() {
+    // The previous session's last request was a COMMIT with seq 1, and
+    // the firmware predates "HELLO starts afresh": the new HELLO (seq 1)
+    // is answered from memory. The host notices and asks again.
+    let geometry = Geometry::new(32, 24, 4).unwrap();
+    let faults = Faults {
+        stale_seq: Some(1),
+        ..Faults::default()
+    };
+    heights_arrive(Kind::PinArray, faults, pinarray, geometry);
 }

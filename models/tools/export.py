@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Export the trained ResNet-18 to ONNX (opset 17, static 1x3x224x224) with
-two outputs, `logits` [1,2] and `features` [1,512,7,7] (the last
+"""Export the trained ResNet-18 to ONNX (opset 17, static 1x3xSxS, S =
+`--size`, the size it was trained at last) with two outputs, `logits`
+[1,2] and `features` [1,512,S/32,S/32] (the last
 convolutional feature map), and the final layer's weights [2,512] as
 `.npy`, from which the Rust side computes the class-activation map
 (CAM = sum_k w[pneumonia, k] * features[k]) without gradients.
 
-    python models/tools/export.py --checkpoint models/work/best.pt --out models/work/resnet18_fp32.onnx
+    python models/tools/export.py --checkpoint models/work/best.pt --size 160 --out models/work/resnet18_fp32.onnx
 """
 
 import argparse
@@ -38,12 +39,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True, help="the .onnx; the CAM weights go beside it as _fc.npy")
+    ap.add_argument("--size", type=int, default=160, help="input height and width")
     args = ap.parse_args()
     net = model()
     net.load_state_dict(torch.load(args.checkpoint, map_location="cpu", weights_only=False)["model"])
     net.eval()
     wrapped = WithFeatures(net).eval()
-    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(1, 3, args.size, args.size, generator=torch.Generator().manual_seed(0))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         wrapped, x, str(args.out), opset_version=17, input_names=["input"],

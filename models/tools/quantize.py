@@ -65,13 +65,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest(model: Path, fc: Path) -> str:
+def manifest(model: Path, fc: Path, size: int = 224) -> str:
     return f"""[[model]]
 name = "resnet18-pneumonia-{model.stem}"
 file = "{model.name}"
 sha256 = "{sha256(model)}"
 purpose = "classifier"
-input = [1, 3, 224, 224]
+input = [1, 3, {size}, {size}]
 layout = "nchw"
 pixel_scale = 255.0
 mean = {list(MEAN)}
@@ -101,12 +101,15 @@ def main():
     ap.add_argument("--split", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--calibration", type=int, default=300)
+    ap.add_argument("--size", type=int, default=160, help="the network's input height and width")
+    ap.add_argument("--only", default=None, help="make only this variant (e.g. qop_u8s8)")
     args = ap.parse_args()
     split = json.loads(args.split.read_text())
     rng = np.random.default_rng(0)
     calib = [args.data / f for f in rng.choice(split["train"], args.calibration, replace=False)]
     val = [(args.data / f, f.startswith("PNEUMONIA")) for f in split["val"]]
-    val_x = [tensor(f, 224) for f, _ in val]
+    size = args.size
+    val_x = [tensor(f, size) for f, _ in val]
     val_y = np.array([y for _, y in val])
     fc = args.fp32.with_name(args.fp32.stem.replace("_fp32", "") + "_fc.npy")
     options = ort.SessionOptions()
@@ -130,12 +133,14 @@ def main():
     report["fp32"] = {"accuracy": float(((p32 >= 0.5) == val_y).mean()), "auc": auc(p32, val_y.astype(int)),
                       "ort_ms": ms32, "mb": args.fp32.stat().st_size / 1e6}
     for name, kwargs in VARIANTS.items():
+        if args.only and name != args.only:
+            continue
         folder = args.out / name
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"resnet18_{name}.onnx"
-        quantize_static(str(args.fp32), str(out), Calibration(tensor(f, 224) for f in calib), **kwargs)
+        quantize_static(str(args.fp32), str(out), Calibration(tensor(f, size) for f in calib), **kwargs)
         shutil.copy(fc, folder / fc.name)
-        (folder / "manifest.toml").write_text(manifest(out, folder / fc.name))
+        (folder / "manifest.toml").write_text(manifest(out, folder / fc.name, size))
         p, ms = run(name, out)
         report[name] = {
             "accuracy": float(((p >= 0.5) == val_y).mean()),

@@ -5,21 +5,27 @@ scratch, on the Kermany chest radiographs (CC BY 4.0).
 - Input 3x224x224: the radiograph as 8-bit grayscale, scaled to [0, 1],
   bilinear-resized (Pillow, in float) as in the paper, replicated to three
   channels and normalised with ImageNet mean/std (models/manifest.toml).
-- A stratified validation split (by file) is carved from the training
-  folder; the official test split is held elsewhere on purpose.
-- Augmentation: horizontal flip, small rotations, shifts and zoom,
-  brightness/contrast. Class imbalance: cross-entropy weighted by inverse
-  class frequency. Adam with a cosine learning-rate decay. Early stopping on
-  validation loss. Fixed seed.
-- Progressive resizing for CPUs: `--schedule 112:12,160:4,224:6` trains 12
-  epochs at 112 px, then 4 at 160, then 6 at 224.
-- A checkpoint after every epoch (`WORK/last.pt`, best in `WORK/best.pt`);
-  `--resume` continues from `WORK/last.pt`, so training can span sessions.
+- The split is by patient (patients.py): train / tune / val. `tune` picks
+  the checkpoint; `val` is never looked at here.
+- Augmentation that mimics what differs between hospitals, machines and
+  film processing (`augment`): geometry (flip, rotation, zoom in and out,
+  shift), exposure and processing curves (gamma, windowing, contrast,
+  histogram equalisation, unsharp masking), blur, noise, JPEG
+  re-compression, collimation borders and burned-in labels.
+- Cross-entropy with label smoothing, weighted by inverse class frequency;
+  Adam with cosine decay; an exponential moving average of the weights (EMA)
+  is what gets evaluated and saved.
+- Progressive resizing for CPUs: `--schedule 112:4,160:1`; the network is
+  then run at the last size (160 px, the manifest's input): on 2 CPU cores
+  a 224-px schedule does not fit a working session.
+- A checkpoint after every epoch (`WORK/last.pt`, best EMA in
+  `WORK/best.pt`); `--resume` continues from `WORK/last.pt`.
 
     python models/tools/train.py --data ../shared/data/kermany-224/train --work models/work
 """
 
 import argparse
+import io
 import json
 import math
 import random
@@ -31,21 +37,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+from PIL import Image
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from patients import as_json, split
 from preprocess import CLASSES, MEAN, STD, load_gray, resize_bilinear
-
-
-def split(data: Path, fraction: float, seed: int):
-    """Stratified split by file: the same files for the same seed, always."""
-    rng = random.Random(seed)
-    train, val = [], []
-    for label, name in enumerate(CLASSES):
-        files = sorted(p for p in (data / name).iterdir() if p.suffix.lower() in (".jpeg", ".jpg", ".png"))
-        rng.shuffle(files)
-        n_val = round(len(files) * fraction)
-        val += [(f, label) for f in files[:n_val]]
-        train += [(f, label) for f in files[n_val:]]
-    return train, val
 
 
 def load_all(items):
@@ -69,8 +65,114 @@ def normalise(gray: torch.Tensor) -> torch.Tensor:
     return (x - mean) / std
 
 
+def _uniform(n, lo, hi, gen):
+    return lo + (hi - lo) * torch.rand(n, generator=gen)
+
+
+def _chosen(n, p, gen):
+    return torch.rand(n, generator=gen) < p
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian blur of N x S x S with one sigma (in pixels)."""
+    radius = max(1, int(3 * sigma + 0.5))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    y = F.conv2d(F.pad(x.unsqueeze(1), (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    y = F.conv2d(F.pad(y, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1))
+    return y.squeeze(1)
+
+
+def _jpeg(img: torch.Tensor, quality: int) -> torch.Tensor:
+    buf = io.BytesIO()
+    Image.fromarray((img.numpy() * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255.0)
+
+
 def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Random flip, rotation (+-10 deg), shift (+-6 %), zoom (0.9-1.1),
+    """N x S x S in [0, 1] -> the same films as another hospital might have
+    made them. Each step is drawn per image with its own probability; none
+    turns a film upside down or inverts it (those must stay out of range)."""
+    n, size = gray.shape[0], gray.shape[-1]
+    # Geometry: flip, rotation +-10 deg, zoom 0.8-1.25 (out shows more of
+    # the body, as adult films do), shift +-8 %; zoomed-out edges are either
+    # black (collimated) or the film's own edge.
+    angle = _uniform(n, -10, 10, gen) * math.pi / 180
+    scale = torch.exp(_uniform(n, math.log(0.8), math.log(1.25), gen))
+    tx, ty = _uniform(n, -0.16, 0.16, gen), _uniform(n, -0.16, 0.16, gen)
+    flip = torch.where(_chosen(n, 0.5, gen), -1.0, 1.0)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, (n, 1, size, size), align_corners=False)
+    padding = "zeros" if torch.rand(1, generator=gen).item() < 0.3 else "border"
+    x = F.grid_sample(gray.unsqueeze(1), grid, mode="bilinear", padding_mode=padding, align_corners=False)
+    x = x.squeeze(1)
+    # Exposure and processing curves.
+    gamma = torch.exp(_uniform(n, math.log(0.6), math.log(1.6), gen)).view(n, 1, 1)
+    x = x.clamp(1e-4, 1) ** gamma
+    lo, hi = _uniform(n, -0.1, 0.12, gen).view(n, 1, 1), _uniform(n, 0.85, 1.1, gen).view(n, 1, 1)
+    x = ((x - lo) / (hi - lo)).clamp(0, 1)
+    sig = _chosen(n, 0.25, gen)
+    if sig.any():
+        k = _uniform(int(sig.sum()), 3, 8, gen).view(-1, 1, 1)
+        s = torch.sigmoid(k * (x[sig] - 0.5))
+        lo_s, hi_s = torch.sigmoid(-k * 0.5), torch.sigmoid(k * 0.5)
+        x[sig] = (s - lo_s) / (hi_s - lo_s)
+    eq = _chosen(n, 0.15, gen)
+    for i in torch.nonzero(eq).flatten().tolist():
+        flat = x[i].flatten()
+        ranks = torch.empty_like(flat)
+        ranks[flat.argsort()] = torch.linspace(0, 1, flat.numel())
+        alpha = _uniform(1, 0.3, 1.0, gen).item()
+        x[i] = (1 - alpha) * x[i] + alpha * ranks.view(size, size)
+    mean = x.mean(dim=(1, 2), keepdim=True)
+    x = (x - mean) * _uniform(n, 0.85, 1.15, gen).view(n, 1, 1) + mean * _uniform(n, 0.85, 1.15, gen).view(n, 1, 1)
+    x = x.clamp(0, 1)
+    # Sharpness: blur (soft detectors, downsampling) or unsharp masking
+    # (the edge enhancement many CR/DX consoles apply).
+    sharp = torch.rand(n, generator=gen)
+    blur_sigma = 0.5 + 1.0 * torch.rand(1, generator=gen).item()
+    blurred = _blur(x, blur_sigma)
+    amount = _uniform(n, 0.3, 1.2, gen).view(n, 1, 1)
+    x = torch.where((sharp < 0.2).view(n, 1, 1), blurred, x)
+    x = torch.where((sharp > 0.8).view(n, 1, 1), (x + amount * (x - blurred)).clamp(0, 1), x)
+    # Noise.
+    noisy = _chosen(n, 0.3, gen).view(n, 1, 1)
+    sigma = _uniform(n, 0.005, 0.03, gen).view(n, 1, 1)
+    x = torch.where(noisy, (x + sigma * torch.randn(x.shape, generator=gen)).clamp(0, 1), x)
+    # Collimation borders and burned-in labels (bright blocks near the edges).
+    for i in torch.nonzero(_chosen(n, 0.2, gen)).flatten().tolist():
+        w = int(_uniform(1, 0.02, 0.1, gen).item() * size)
+        value = 0.0 if torch.rand(1, generator=gen).item() < 0.7 else 1.0
+        side = int(torch.randint(4, (1,), generator=gen).item())
+        if side == 0:
+            x[i, :w, :] = value
+        elif side == 1:
+            x[i, -w:, :] = value
+        elif side == 2:
+            x[i, :, :w] = value
+        else:
+            x[i, :, -w:] = value
+    for i in torch.nonzero(_chosen(n, 0.3, gen)).flatten().tolist():
+        for _ in range(int(torch.randint(1, 4, (1,), generator=gen).item())):
+            h = max(2, int(_uniform(1, 0.02, 0.06, gen).item() * size))
+            w = max(3, int(_uniform(1, 0.04, 0.2, gen).item() * size))
+            r = int(torch.randint(0, size - h, (1,), generator=gen).item())
+            c = int(torch.randint(0, size - w, (1,), generator=gen).item())
+            if 0.25 * size < r < 0.75 * size and 0.25 * size < c < 0.75 * size:
+                continue  # labels sit at the edges, not on the lungs
+            block = (torch.rand(h, w, generator=gen) < 0.5).float() * _uniform(1, 0.8, 1.0, gen).item()
+            x[i, r : r + h, c : c + w] = torch.maximum(x[i, r : r + h, c : c + w], block)
+    # JPEG re-compression (after everything, as an export would do).
+    for i in torch.nonzero(_chosen(n, 0.25, gen)).flatten().tolist():
+        x[i] = _jpeg(x[i], int(torch.randint(25, 90, (1,), generator=gen).item()))
+    return x
+
+
+def old_augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """The first model's augmentation (for comparison): random flip, rotation (+-10 deg), shift (+-6 %), zoom (0.9-1.1),
     brightness (+-10 %) and contrast (0.9-1.1) on N x S x S in [0, 1]."""
     n = gray.shape[0]
     u = lambda lo, hi: lo + (hi - lo) * torch.rand(n, generator=gen)  # noqa: E731
@@ -140,12 +242,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with NORMAL/ and PNEUMONIA/")
     ap.add_argument("--work", type=Path, required=True, help="checkpoints, split and log go here")
-    ap.add_argument("--schedule", default="112:12,160:4,224:6", help="SIZE:EPOCHS,... (progressive resizing)")
+    ap.add_argument("--schedule", default="112:4,160:1", help="SIZE:EPOCHS,... (progressive resizing)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--val-fraction", type=float, default=0.15)
-    ap.add_argument("--patience", type=int, default=4, help="epochs without a better validation loss")
-    ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--ema", type=float, default=0.99, help="decay of the weights' moving average per step")
+    ap.add_argument("--no-augment-acquisition", action="store_true", help="the old geometric-only augmentation")
+    ap.add_argument("--seed", type=int, default=20261129)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
@@ -158,39 +261,36 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     args.work.mkdir(parents=True, exist_ok=True)
 
-    train_items, val_items = split(args.data, args.val_fraction, args.seed)
-    (args.work / "split.json").write_text(
-        json.dumps(
-            {
-                "seed": args.seed,
-                "train": [f"{CLASSES[l]}/{f.name}" for f, l in train_items],
-                "val": [f"{CLASSES[l]}/{f.name}" for f, l in val_items],
-            },
-            indent=0,
-        )
-    )
+    sides = split(args.data, seed=args.seed)
+    (args.work / "split.json").write_text(json.dumps(as_json(sides, args.seed), indent=0))
     t0 = time.time()
-    train_x, train_y = load_all(train_items)
-    val_x, val_y = load_all(val_items)
-    print(f"loaded {len(train_y)} train / {len(val_y)} val images in {time.time() - t0:.0f} s", flush=True)
+    train_x, train_y = load_all(sides["train"])
+    tune_x, tune_y = load_all(sides["tune"])
+    print(f"loaded {len(train_y)} train / {len(tune_y)} tune images in {time.time() - t0:.0f} s", flush=True)
 
     counts = torch.bincount(train_y, minlength=len(CLASSES)).float()
     weights = counts.sum() / (len(CLASSES) * counts)  # inverse frequency
     net = model().to(device)
+    ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     sizes = schedule(args.schedule)
-    state = {"epoch": 0, "best_loss": float("inf"), "stale": 0, "history": []}
+    state = {"epoch": 0, "best_loss": float("inf"), "history": []}
     if args.resume and (args.work / "last.pt").exists():
         ck = torch.load(args.work / "last.pt", map_location=device, weights_only=False)
         net.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         torch.set_rng_state(ck["rng"])
         print(f"resumed after epoch {state['epoch']}", flush=True)
 
     gen = torch.Generator().manual_seed(args.seed + state["epoch"])
-    while state["epoch"] < len(sizes) and state["stale"] < args.patience:
+    resized = {}
+    while state["epoch"] < len(sizes):
         size = sizes[state["epoch"]]
+        if size not in resized:
+            resized = {size: (resize_batch(train_x, size), resize_batch(tune_x, size))}
+        tx, vx = resized[size]
         # Cosine decay over the whole schedule, from the epoch number alone
         # so that a resumed run follows the same curve.
         lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * state["epoch"] / len(sizes))))
@@ -202,38 +302,35 @@ def main():
         total, seen = 0.0, 0
         for i in range(0, len(order), args.batch):
             idx = order[i : i + args.batch]
-            x = normalise(augment(resize_batch(train_x[idx], size), gen)).to(device)
+            if len(idx) < 2:
+                continue  # BatchNorm needs two
+            batch = tx[idx].clone()
+            batch = old_augment(batch, gen) if args.no_augment_acquisition else augment(batch, gen)
+            x = normalise(batch).to(device)
             y = train_y[idx].to(device)
-            loss = F.cross_entropy(net(x), y, weight=weights.to(device))
+            loss = F.cross_entropy(net(x), y, weight=weights.to(device), label_smoothing=args.label_smoothing)
             opt.zero_grad()
             loss.backward()
             opt.step()
+            ema.update_parameters(net)
             total += loss.item() * len(idx)
             seen += len(idx)
-        val_loss, val_acc, val_auc = evaluate(net, val_x, val_y, size, weights, 64)
+        tune_loss, tune_acc, tune_auc = evaluate(ema.module, vx, tune_y, size, weights, 64)
         state["epoch"] += 1
         entry = {
-            "epoch": state["epoch"],
-            "size": size,
-            "lr": lr,
-            "train_loss": total / seen,
-            "val_loss": val_loss,
-            "val_acc": val_acc,
-            "val_auc": val_auc,
-            "seconds": time.time() - t0,
+            "epoch": state["epoch"], "size": size, "lr": lr, "train_loss": total / seen,
+            "tune_loss": tune_loss, "tune_acc": tune_acc, "tune_auc": tune_auc, "seconds": time.time() - t0,
         }
         state["history"].append(entry)
         print(json.dumps(entry), flush=True)
-        # Losses at different sizes are not comparable: early stopping and
-        # "best" count only from the first epoch at the final size.
-        final_size = size == sizes[-1]
-        if final_size and val_loss < state["best_loss"]:
-            state["best_loss"], state["stale"] = val_loss, 0
-            torch.save({"model": net.state_dict(), "entry": entry}, args.work / "best.pt")
-        elif final_size:
-            state["stale"] += 1
+        # Losses at different sizes are not comparable: "best" counts only
+        # from the first epoch at the final size.
+        if size == sizes[-1] and tune_loss < state["best_loss"]:
+            state["best_loss"] = tune_loss
+            torch.save({"model": ema.module.state_dict(), "entry": entry}, args.work / "best.pt")
         torch.save(
-            {"model": net.state_dict(), "optimizer": opt.state_dict(), "state": state, "rng": torch.get_rng_state()},
+            {"model": net.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(), "state": state,
+             "rng": torch.get_rng_state()},
             args.work / "last.pt",
         )
     print("done", json.dumps(state["history"][-1] if state["history"] else {}), flush=True)

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::device::dotpad::{self, DotPadLink};
 use crate::device::graphiti::{self, GraphitiLink};
 use crate::device::link::{open_serial, RetryPolicy};
 use crate::device::open::{open_display, DisplaySpec};
@@ -16,9 +17,11 @@ pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
-/// A connected display: the Graphiti also brings keys and a vibrator.
+/// A connected display: the Graphiti also brings keys and a vibrator, the
+/// Dot Pad its keys.
 enum Connected {
     Graphiti(Box<GraphitiLink<serialport::TTYPort>>),
+    DotPad(Box<DotPadLink<serialport::TTYPort>>),
     Plain(Box<dyn PinDisplay>),
 }
 
@@ -68,10 +71,15 @@ impl Console {
                 open_serial(path, graphiti::BAUD)?,
                 self.policy,
             )?)),
+            DisplaySpec::DotPad(path) => Connected::DotPad(Box::new(DotPadLink::connect(
+                open_serial(path, dotpad::BAUD)?,
+                self.policy,
+            )?)),
             spec => Connected::Plain(open_display(spec, self.geometry, self.policy)?),
         };
         self.geometry = match &connected {
             Connected::Graphiti(g) => g.geometry(),
+            Connected::DotPad(d) => d.geometry(),
             Connected::Plain(d) => d.geometry(),
         };
         self.connected = Some(connected);
@@ -103,6 +111,13 @@ impl Console {
         };
         match display {
             Connected::Graphiti(g) => g.show(frame),
+            Connected::DotPad(d) => {
+                let shown = d.show(frame);
+                for code in d.take_errors() {
+                    log::warn!("display reported error {code}; carrying on");
+                }
+                shown
+            }
             Connected::Plain(d) => d.show(frame),
         }
     }
@@ -143,7 +158,7 @@ impl Console {
     pub fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {
         match self.connected.as_mut()? {
             Connected::Graphiti(g) => Some(g.as_mut()),
-            Connected::Plain(_) => None,
+            Connected::DotPad(_) | Connected::Plain(_) => None,
         }
     }
 
@@ -151,6 +166,7 @@ impl Console {
     pub fn buttons(&mut self) -> Option<&mut dyn Buttons> {
         match self.connected.as_mut()? {
             Connected::Graphiti(g) => Some(g.as_mut()),
+            Connected::DotPad(d) => Some(d.as_mut()),
             Connected::Plain(_) => None,
         }
     }

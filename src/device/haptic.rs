@@ -10,6 +10,7 @@
 //! | pneumonia | three long (400 ms), 200 ms apart   | "— — —"           |
 //! | normal    | one short (150 ms)                  | "·"               |
 //! | uncertain | short, short, long                  | "· · —"           |
+//! | out of range | four short (100 ms), 150 ms apart | "· · · ·"         |
 //! | error     | one continuous buzz (1.5 s)         | "━━━━"            |
 //! | tick      | one 40 ms tap: a press was heard    |                   |
 
@@ -68,6 +69,20 @@ impl Pattern {
         }
     }
 
+    /// Four short pulses: the model abstains (the film is unlike its
+    /// training films). Unlike "uncertain", no long pulse: no lean either way.
+    pub fn out_of_range() -> Pattern {
+        Pattern {
+            name: "out_of_range",
+            pulses: vec![
+                pulse(100, 150),
+                pulse(100, 150),
+                pulse(100, 150),
+                pulse(100, 0),
+            ],
+        }
+    }
+
     /// One continuous buzz.
     pub fn error() -> Pattern {
         Pattern {
@@ -90,6 +105,7 @@ impl Pattern {
             Verdict::Pneumonia => Pattern::pneumonia(),
             Verdict::Normal => Pattern::normal(),
             Verdict::Uncertain => Pattern::uncertain(),
+            Verdict::OutOfRange => Pattern::out_of_range(),
         }
     }
 

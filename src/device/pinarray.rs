@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::link::{Link, RetryPolicy};
 use super::{check_geometry, DeviceError, PinDisplay};
@@ -15,6 +15,12 @@ use crate::tactile::{Geometry, PinFrame};
 pub const BAUD: u32 = 115_200;
 /// Protocol version spoken here.
 pub const VERSION: u8 = 1;
+/// Shortest wait before re-sending after a busy NAK, for a device that
+/// reports a move time of 0.
+const BUSY_PAUSE: Duration = Duration::from_millis(20);
+/// Silence after which the host asks whether the device lowered its pins
+/// (the device's own limit is 10 s; section 6 of the protocol document).
+const SILENCE_CHECK: Duration = Duration::from_secs(8);
 
 /// Message types.
 pub mod kind {
@@ -248,6 +254,7 @@ pub struct PinArrayLink<L> {
     commits: u16,
     shown: Option<PinFrame>,
     keys: VecDeque<(u8, bool)>,
+    last_heard: Instant,
 }
 
 impl<L: Read + Write> PinArrayLink<L> {
@@ -266,6 +273,7 @@ impl<L: Read + Write> PinArrayLink<L> {
             commits: 0,
             shown: None,
             keys: VecDeque::new(),
+            last_heard: Instant::now(),
         };
         let reply = array.request(kind::HELLO, Vec::new(), kind::HELLO_REPLY, "hello")?;
         array.hello = Hello::parse(&reply).ok_or_else(|| DeviceError::Protocol {
@@ -298,9 +306,14 @@ impl<L: Read + Write> PinArrayLink<L> {
         self.keys.drain(..).collect()
     }
 
-    /// Sends one message and waits for its answer (`answer` or ACK);
-    /// re-sends it unchanged, same sequence number, after a time-out or a
-    /// CRC/busy NAK.
+    /// Sends one message and waits for its answer (`answer`, or an ACK of
+    /// this message's type); re-sends it unchanged, same sequence number,
+    /// after a time-out or a CRC NAK, at most `attempts` times. A busy NAK
+    /// waits the device's move time and re-sends without using an attempt,
+    /// for at most `move_ms` + `move_timeout`. An answer under this sequence
+    /// number that cannot answer this request was stored by the device
+    /// from an earlier session (section 3 of the protocol document): the
+    /// request goes again under the next number.
     fn request(
         &mut self,
         kind: u8,
@@ -308,33 +321,52 @@ impl<L: Read + Write> PinArrayLink<L> {
         answer: u8,
         what: &str,
     ) -> Result<Vec<u8>, DeviceError> {
-        self.seq = self.seq.wrapping_add(1);
-        let message = Message {
-            kind,
-            seq: self.seq,
-            payload,
-        }
-        .encode();
-        for _ in 0..self.policy.attempts {
+        let busy_until = Instant::now() + self.policy.move_timeout + self.move_time();
+        let mut attempts = 0;
+        let mut message = self.next_message(kind, &payload);
+        while attempts < self.policy.attempts {
+            attempts += 1;
             self.link.send(&message)?;
             let deadline = Instant::now() + self.policy.reply_timeout;
             while let Some(byte) = self.link.byte_before(deadline)? {
                 let Some(Decoded::Message(m)) = self.decoder.push(byte) else {
                     continue;
                 };
+                if m.kind == kind::KEY {
+                    self.take_key(&m.payload);
+                    continue;
+                }
+                if m.seq != self.seq {
+                    continue;
+                }
+                let reason = m.payload.first().copied().unwrap_or(0);
                 match m.kind {
-                    kind::KEY => self.take_key(&m.payload),
-                    _ if m.seq != self.seq => {}
-                    k if k == answer => return Ok(m.payload),
-                    kind::NAK if matches!(m.payload.first(), Some(1 | 5)) => break,
+                    k if k == answer && (k != kind::ACK || reason == kind) => {
+                        self.last_heard = Instant::now();
+                        return Ok(m.payload);
+                    }
+                    kind::NAK if reason == 1 => break,
+                    kind::NAK if reason == 5 && Instant::now() < busy_until => {
+                        // Pins are moving: wait their move time, try again.
+                        attempts -= 1;
+                        std::thread::sleep(self.move_time().max(BUSY_PAUSE));
+                        break;
+                    }
                     kind::NAK => {
                         return Err(DeviceError::Refused {
                             device: "pinarray",
                             what: what.to_string(),
-                            reason: nak_reason(m.payload.first().copied().unwrap_or(0)).into(),
+                            reason: nak_reason(reason).into(),
                         })
                     }
-                    _ => {}
+                    kind::DONE if kind == kind::COMMIT => {}
+                    _ => {
+                        log::debug!(
+                            "pinarray: {what}: a stored answer from an earlier session; new seq"
+                        );
+                        message = self.next_message(kind, &payload);
+                        break;
+                    }
                 }
             }
         }
@@ -343,6 +375,20 @@ impl<L: Read + Write> PinArrayLink<L> {
             what: what.to_string(),
             attempts: self.policy.attempts,
         })
+    }
+
+    fn next_message(&mut self, kind: u8, payload: &[u8]) -> Vec<u8> {
+        self.seq = self.seq.wrapping_add(1);
+        Message {
+            kind,
+            seq: self.seq,
+            payload: payload.to_vec(),
+        }
+        .encode()
+    }
+
+    fn move_time(&self) -> Duration {
+        Duration::from_millis(u64::from(self.hello.move_ms))
     }
 
     fn take_key(&mut self, payload: &[u8]) {
@@ -354,15 +400,14 @@ impl<L: Read + Write> PinArrayLink<L> {
     /// Waits for DONE of commit number `commit`; if it does not come (lost
     /// on the line), asks STATUS whether the commit went through.
     fn wait_done(&mut self, commit: u16) -> Result<(), DeviceError> {
-        let deadline = Instant::now()
-            + self.policy.move_timeout
-            + std::time::Duration::from_millis(u64::from(self.hello.move_ms));
+        let deadline = Instant::now() + self.policy.move_timeout + self.move_time();
         while let Some(byte) = self.link.byte_before(deadline)? {
             match self.decoder.push(byte) {
                 Some(Decoded::Message(m))
                     if m.kind == kind::DONE && m.payload == commit.to_be_bytes() =>
                 {
-                    return Ok(())
+                    self.last_heard = Instant::now();
+                    return Ok(());
                 }
                 Some(Decoded::Message(m)) if m.kind == kind::KEY => self.take_key(&m.payload),
                 _ => {}
@@ -388,6 +433,13 @@ impl<L: Read + Write> PinDisplay for PinArrayLink<L> {
     /// Sends the rows that changed, commits, and waits until the pins moved.
     fn show(&mut self, frame: &PinFrame) -> Result<(), DeviceError> {
         check_geometry(self.hello.geometry, frame)?;
+        if self.shown.is_some() && self.last_heard.elapsed() > SILENCE_CHECK {
+            let status = self.request(kind::STATUS, Vec::new(), kind::STATUS_REPLY, "status")?;
+            if status.first() == Some(&2) {
+                log::info!("pinarray: the device lowered its pins after silence; sending all rows");
+                self.shown = None;
+            }
+        }
         let shown = self.shown.take();
         for (r, row) in frame.rows().enumerate() {
             if shown.as_ref().is_some_and(|s| s.rows().nth(r) == Some(row)) {
@@ -453,6 +505,53 @@ mod tests {
         bad[3] ^= 0x40;
         let got: Vec<_> = bad.iter().filter_map(|&b| d.push(b)).collect();
         assert!(matches!(got[..], [Decoded::Bad(_)]));
+    }
+
+    #[test]
+    fn the_documents_worked_examples_are_what_touchray_sends() {
+        // docs/pinarray-protocol.md, section 7 (computed there without this code).
+        let wire = |kind, seq, payload: &[u8]| {
+            Message {
+                kind,
+                seq,
+                payload: payload.to_vec(),
+            }
+            .encode()
+        };
+        assert_eq!(
+            wire(kind::HELLO, 1, &[]),
+            [0x05, 0x01, 0x01, 0x3E, 0x1F, 0x00]
+        );
+        assert_eq!(
+            wire(kind::HELLO_REPLY, 1, &[1, 0, 0x20, 0, 0x18, 4, 0, 0x64]),
+            [0x04, 0x81, 0x01, 0x01, 0x02, 0x20, 0x03, 0x18, 0x04, 0x04, 0x64, 0x9D, 0x36, 0x00]
+        );
+        let mut row = vec![0, 3, 0, 1, 2, 3];
+        row.resize(2 + 32, 0);
+        let mut want = vec![0x03, 0x02, 0x02, 0x02, 0x03, 0x04, 0x01, 0x02, 0x03];
+        want.extend([0x01; 27]);
+        want.extend([0x03, 0x06, 0x84, 0x00]);
+        assert_eq!(wire(kind::SET_ROW, 2, &row), want);
+        assert_eq!(
+            wire(kind::ACK, 2, &[2]),
+            [0x06, 0x80, 0x02, 0x02, 0xB1, 0xE6, 0x00]
+        );
+        assert_eq!(
+            wire(kind::COMMIT, 3, &[]),
+            [0x05, 0x03, 0x03, 0x78, 0x3F, 0x00]
+        );
+        assert_eq!(
+            wire(kind::ACK, 3, &[3]),
+            [0x06, 0x80, 0x03, 0x03, 0x92, 0xF6, 0x00]
+        );
+        assert_eq!(
+            wire(kind::DONE, 3, &[0, 1]),
+            [0x03, 0x83, 0x03, 0x04, 0x01, 0x8B, 0x55, 0x00]
+        );
+        assert_eq!(
+            wire(kind::NAK, 3, &[5]),
+            [0x06, 0xEE, 0x03, 0x05, 0x72, 0x5A, 0x00]
+        );
     }
 
     #[test]

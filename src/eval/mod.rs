@@ -5,18 +5,23 @@
 //! the manifest's threshold alone; `uncertain` counts the images whose
 //! probability fell in the uncertain band (where the appliance would say
 //! "uncertain"). AUC is the Mann-Whitney statistic with ties counted half.
+//! `out_of_range` counts the images the appliance would abstain on, and
+//! `ece` is the expected calibration error of the (calibrated) probability;
+//! `--out` adds a reliability diagram.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod calibration;
 mod roc;
 
+pub use calibration::{ece, reliability_image};
 pub use roc::{auc, roc_image, roc_points};
 
 use crate::infer::classifier::Classifier;
 use crate::infer::depth::DepthNet;
-use crate::infer::Verdict;
+use crate::infer::{Verdict, Zone};
 use crate::pipeline::make_relief;
 use crate::tactile::{DepthSource, Features};
 
@@ -31,6 +36,10 @@ pub struct Prediction {
     pub p_pneumonia: f32,
     /// The appliance's call.
     pub verdict: Verdict,
+    /// The out-of-range distance, where the model has one.
+    pub ood_score: Option<f32>,
+    /// The lung zone of the model's attention (pneumonia and uncertain).
+    pub zone: Option<Zone>,
     /// The relief's source and texture features, when asked for.
     pub features: Option<(DepthSource, Features)>,
 }
@@ -106,6 +115,13 @@ pub struct Metrics {
     pub weighted: Average,
     /// Images whose probability fell in the uncertain band.
     pub uncertain: usize,
+    /// Images the appliance abstains on: out of range.
+    pub out_of_range: usize,
+    /// Normal images called "pneumonia" by the appliance (in range, above
+    /// the uncertain band), as a share of the normal images.
+    pub confident_pneumonia_on_normal: f64,
+    /// Expected calibration error of p(pneumonia), 10 equal bins.
+    pub ece: f64,
     /// Files that could not be read (not in `n`).
     pub skipped: usize,
 }
@@ -175,6 +191,9 @@ pub fn metrics(outcomes: &[(bool, f32)], threshold: f32, band: [f32; 2]) -> Metr
             f1: weigh(|m| m.f1),
         },
         uncertain,
+        out_of_range: 0,
+        confident_pneumonia_on_normal: 0.0,
+        ece: calibration::ece(outcomes),
         skipped: 0,
     }
 }
@@ -266,6 +285,8 @@ pub fn evaluate(
                 pneumonia: *positive,
                 p_pneumonia: a.p_pneumonia,
                 verdict: a.verdict,
+                ood_score: a.ood_score,
+                zone: a.zone,
                 features,
             }),
             Err(reason) => {
@@ -284,23 +305,46 @@ pub fn evaluate(
         .collect();
     let mut m = metrics(&outcomes, classifier.threshold(), classifier.uncertain());
     m.skipped = skipped;
+    m.out_of_range = predictions
+        .iter()
+        .filter(|p| p.verdict == Verdict::OutOfRange)
+        .count();
+    let normal = predictions.iter().filter(|p| !p.pneumonia);
+    m.confident_pneumonia_on_normal = ratio(
+        normal
+            .clone()
+            .filter(|p| p.verdict == Verdict::Pneumonia)
+            .count(),
+        normal.count(),
+    );
     Ok((m, predictions))
 }
 
-/// `predictions.csv`: file, label, p_pneumonia, verdict.
+/// `predictions.csv`: file, label, p_pneumonia, verdict, ood_score and the
+/// zone (side, level; empty where there is none).
 pub fn predictions_csv(predictions: &[Prediction]) -> String {
-    let mut csv = String::from("file,label,p_pneumonia,verdict\n");
+    let mut csv = String::from("file,label,p_pneumonia,verdict,ood_score,zone_side,zone_level\n");
     for p in predictions {
-        let verdict = match p.verdict {
-            Verdict::Normal => "normal",
-            Verdict::Pneumonia => "pneumonia",
-            Verdict::Uncertain => "uncertain",
+        let ood = p.ood_score.map(|d| format!("{d:.4}")).unwrap_or_default();
+        let (side, level) = match p.zone {
+            Some(z) => (
+                serde_json::to_value(z.side).ok(),
+                serde_json::to_value(z.level).ok(),
+            ),
+            None => (None, None),
+        };
+        let word = |v: Option<serde_json::Value>| {
+            v.and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         };
         csv += &format!(
-            "{},{},{:.6},{verdict}\n",
+            "{},{},{:.6},{},{ood},{},{}\n",
             csv_field(&p.file),
             label(p),
-            p.p_pneumonia
+            p.p_pneumonia,
+            p.verdict.name(),
+            word(side),
+            word(level)
         );
     }
     csv

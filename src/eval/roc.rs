@@ -56,7 +56,9 @@ pub fn roc_points(outcomes: &[(bool, f32)]) -> Vec<(f64, f64)> {
     points
 }
 
-struct Canvas<'a>(&'a mut RgbImage);
+/// An RGB image as an embedded-graphics draw target (shared with the
+/// reliability diagram).
+pub(super) struct Canvas<'a>(pub(super) &'a mut RgbImage);
 
 impl OriginDimensions for Canvas<'_> {
     fn size(&self) -> Size {

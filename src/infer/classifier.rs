@@ -8,7 +8,8 @@ use std::path::Path;
 use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, OutputKind, Purpose};
 pub use super::network::preprocess;
 use super::network::{model_error, Network};
-use super::{Finding, Verdict};
+use super::ood::{pooled, OodStats};
+use super::{Finding, Verdict, Zone};
 use crate::scan::Scan;
 use crate::tactile::resample::resize_bilinear;
 
@@ -27,20 +28,27 @@ pub struct Cam {
 /// What the classifier says about one scan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Probability of pneumonia.
+    /// Calibrated probability of pneumonia.
     pub p_pneumonia: f32,
-    /// The call, with the uncertain band applied.
+    /// The call: out of range above the out-of-range threshold, else by the
+    /// uncertain band and the threshold.
     pub verdict: Verdict,
+    /// The out-of-range distance, where the manifest gives its statistics.
+    pub ood_score: Option<f32>,
     /// The class-activation map, where the model has one.
     pub cam: Option<Cam>,
+    /// The CAM's hot region as a lung zone, for pneumonia and uncertain
+    /// calls.
+    pub zone: Option<Zone>,
 }
 
 impl Analysis {
-    /// The verdict and its probability.
+    /// The verdict, its probability and its zone.
     pub fn finding(&self) -> Finding {
         Finding {
             verdict: self.verdict,
             p_pneumonia: self.p_pneumonia,
+            zone: self.zone,
         }
     }
 }
@@ -54,6 +62,9 @@ pub struct Classifier {
     uncertain: [f32; 2],
     /// `[classes, C]` weights of the final layer, for the CAM.
     cam_weights: Option<(usize, Vec<f32>)>,
+    /// p = sigmoid(z / temperature + prior_shift).
+    calibration: (f32, f32),
+    ood: Option<OodStats>,
 }
 
 impl Classifier {
@@ -89,11 +100,28 @@ impl Classifier {
             }
             _ => None,
         };
+        let ood = match (&spec.ood_stats, &spec.ood_stats_sha256, spec.ood_threshold) {
+            (Some(file), Some(sha), Some(threshold)) => {
+                let path = manifest.resolve(file);
+                let bytes = read_verified(&path, sha)?;
+                let (shape, values) = read_npy_f32(&bytes).map_err(|m| model_error(&path, m))?;
+                Some(
+                    OodStats::from_array(&shape, values, spec.labels.len(), threshold)
+                        .map_err(|m| model_error(&path, m))?,
+                )
+            }
+            _ => None,
+        };
         Ok(Classifier {
             output,
             threshold,
             uncertain,
             cam_weights,
+            calibration: (
+                spec.temperature.unwrap_or(1.0),
+                spec.prior_shift.unwrap_or(0.0),
+            ),
+            ood,
             network,
         })
     }
@@ -121,9 +149,10 @@ impl Classifier {
             .to_plain_array_view::<f32>()
             .map_err(|e| error(&e))?;
         let values: Vec<f32> = first.iter().copied().collect();
-        let p = match (self.output, values.as_slice()) {
-            (OutputKind::Softmax2, [a, b]) => 1.0 / (1.0 + (a - b).exp()),
-            (OutputKind::Sigmoid1, [p]) => *p,
+        // z: the log-odds of pneumonia as the model gives them.
+        let z = match (self.output, values.as_slice()) {
+            (OutputKind::Softmax2, [a, b]) => b - a,
+            (OutputKind::Sigmoid1, [p]) => (p / (1.0 - p)).ln(),
             (kind, v) => {
                 return Err(error(&format!(
                     "output has {} values, {kind:?} needs {}",
@@ -135,11 +164,13 @@ impl Classifier {
                 )))
             }
         };
+        let (temperature, shift) = self.calibration;
+        let p = 1.0 / (1.0 + (-(z / temperature + shift)).exp());
         if !p.is_finite() {
             return Err(error(&"the model gave no finite probability"));
         }
-        let cam = match (self.spec().features_output, &self.cam_weights) {
-            (Some(ix), Some((channels, weights))) => {
+        let feature_map = match self.spec().features_output {
+            Some(ix) => {
                 let features = outputs
                     .get(ix)
                     .ok_or_else(|| error(&format!("no output {ix}")))?
@@ -149,20 +180,58 @@ impl Classifier {
                 let [1, fc, fh, fw] = shape[..] else {
                     return Err(error(&format!("feature map {shape:?}")));
                 };
-                if fc != *channels {
-                    return Err(error(&"CAM weights do not fit the feature map"));
-                }
-                let flat: Vec<f32> = features.iter().copied().collect();
-                let positive = &weights[fc..2 * fc];
-                Some(class_activation_map(&flat, (fc, fh, fw), positive, scan))
+                Some((features.iter().copied().collect::<Vec<f32>>(), (fc, fh, fw)))
+            }
+            None => None,
+        };
+        let ood_score = match (&self.ood, &feature_map) {
+            (Some(stats), Some((flat, (fc, _, _)))) if *fc == stats.channels() => {
+                Some(stats.distance(&pooled(flat, *fc)))
+            }
+            (Some(_), _) => {
+                return Err(error(&"out-of-range statistics do not fit the feature map"))
             }
             _ => None,
         };
+        let cam = match (&feature_map, &self.cam_weights) {
+            (Some((flat, (fc, fh, fw))), Some((channels, weights))) => {
+                let (fc, fh, fw) = (*fc, *fh, *fw);
+                if fc != *channels {
+                    return Err(error(&"CAM weights do not fit the feature map"));
+                }
+                let positive = &weights[fc..2 * fc];
+                Some(class_activation_map(flat, (fc, fh, fw), positive, scan))
+            }
+            _ => None,
+        };
+        // A distance that is not a number is out of range too.
+        let out_of_range = matches!(
+            (ood_score, &self.ood),
+            (Some(d), Some(s)) if d.is_nan() || d > s.threshold
+        );
+        let verdict = if out_of_range {
+            Verdict::OutOfRange
+        } else {
+            verdict(p, self.threshold, self.uncertain)
+        };
+        let zone = match verdict {
+            Verdict::Pneumonia | Verdict::Uncertain => cam
+                .as_ref()
+                .and_then(|c| Zone::of_cam(&c.values, c.width as usize, c.height as usize)),
+            Verdict::Normal | Verdict::OutOfRange => None,
+        };
         Ok(Analysis {
             p_pneumonia: p,
-            verdict: verdict(p, self.threshold, self.uncertain),
+            verdict,
+            ood_score,
             cam,
+            zone,
         })
+    }
+
+    /// The out-of-range threshold, where the manifest gives one.
+    pub fn ood_threshold(&self) -> Option<f32> {
+        self.ood.as_ref().map(|o| o.threshold)
     }
 }
 

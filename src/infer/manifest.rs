@@ -139,6 +139,24 @@ pub struct ModelSpec {
     /// sha256 of `cam_weights`.
     #[serde(default)]
     pub cam_weights_sha256: Option<String>,
+    /// Classifier: calibration, p = sigmoid(z / temperature + prior_shift)
+    /// with z the logit of pneumonia against normal (fitted on held-out
+    /// films; 1 and 0 leave the model's own probability).
+    #[serde(default)]
+    pub temperature: Option<f32>,
+    /// Classifier: see `temperature`.
+    #[serde(default)]
+    pub prior_shift: Option<f32>,
+    /// `.npy` `[2 + C, C]`: the two class means of the pooled features,
+    /// then the precision matrix, for the out-of-range distance.
+    #[serde(default)]
+    pub ood_stats: Option<PathBuf>,
+    /// sha256 of `ood_stats`.
+    #[serde(default)]
+    pub ood_stats_sha256: Option<String>,
+    /// The Mahalanobis distance above which a film is out of range.
+    #[serde(default)]
+    pub ood_threshold: Option<f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +231,17 @@ impl Manifest {
                     m.cam_weights.is_some() == m.features_output.is_some()
                         && m.cam_weights.is_some() == m.cam_weights_sha256.is_some(),
                     "features_output, cam_weights and cam_weights_sha256 go together",
+                ),
+                (
+                    m.temperature.is_none_or(|t| t > 0.0 && t.is_finite())
+                        && m.prior_shift.is_none_or(f32::is_finite),
+                    "temperature: must be positive (and prior_shift finite)",
+                ),
+                (
+                    m.ood_stats.is_some() == m.ood_stats_sha256.is_some()
+                        && m.ood_stats.is_some() == m.ood_threshold.is_some()
+                        && (m.ood_stats.is_none() || m.features_output.is_some()),
+                    "ood_stats, ood_stats_sha256 and ood_threshold go together, with features_output",
                 ),
             ];
             if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {

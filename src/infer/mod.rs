@@ -7,12 +7,16 @@ pub mod classifier;
 pub mod depth;
 pub mod manifest;
 pub mod network;
+pub mod ood;
+pub mod zone;
 
 use serde::Serialize;
 
+pub use zone::{Level, Side, Zone};
+
 /// The classifier's call on one scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Below the uncertain band.
     Normal,
@@ -20,26 +24,46 @@ pub enum Verdict {
     Pneumonia,
     /// Inside the uncertain band: the device says so rather than reassure.
     Uncertain,
+    /// The film is unlike the films the model learned from (another
+    /// modality, a photograph, an upside-down film...): the model abstains,
+    /// whatever its probability says.
+    OutOfRange,
 }
 
-/// A verdict with the probability it came from.
+impl Verdict {
+    /// The word in JSON, CSV and events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Normal => "normal",
+            Verdict::Pneumonia => "pneumonia",
+            Verdict::Uncertain => "uncertain",
+            Verdict::OutOfRange => "out_of_range",
+        }
+    }
+}
+
+/// A verdict with the probability it came from and where the model looked.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Finding {
     /// The call.
     pub verdict: Verdict,
-    /// The model's probability of pneumonia, in [0, 1].
+    /// The model's calibrated probability of pneumonia, in [0, 1].
     pub p_pneumonia: f32,
+    /// The lung zone of the model's attention, for pneumonia and uncertain
+    /// calls where the model has a class-activation map.
+    pub zone: Option<Zone>,
 }
 
 impl Finding {
     /// How sure the model is of the call it made, in whole percent: the
     /// probability of pneumonia for a pneumonia or uncertain call, of normal
-    /// for a normal one.
-    pub fn confidence_percent(&self) -> u8 {
+    /// for a normal one; `None` when it abstained (out of range).
+    pub fn confidence_percent(&self) -> Option<u8> {
         let p = match self.verdict {
             Verdict::Normal => 1.0 - self.p_pneumonia,
             Verdict::Pneumonia | Verdict::Uncertain => self.p_pneumonia,
+            Verdict::OutOfRange => return None,
         };
-        (p.clamp(0.0, 1.0) * 100.0).round() as u8
+        Some((p.clamp(0.0, 1.0) * 100.0).round() as u8)
     }
 }

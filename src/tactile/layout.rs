@@ -189,8 +189,10 @@ pub struct Screen {
 }
 
 impl Screen {
-    /// The label text: verdict and confidence, view, zoom, e.g. "pneu 93 hm z2";
-    /// "nomodel" when no classifier ran.
+    /// The label text: verdict and confidence, the lung zone in the
+    /// patient's frame (e.g. "rl", right lower), view, zoom, e.g.
+    /// "pneu 93 rl hm z2"; "outside" when the film is out of range (no
+    /// percentage: the model abstained); "nomodel" when no classifier ran.
     pub fn label(&self) -> String {
         let finding = match self.finding {
             None => "nomodel".to_string(),
@@ -199,8 +201,16 @@ impl Screen {
                     Verdict::Pneumonia => "pneu",
                     Verdict::Normal => "norm",
                     Verdict::Uncertain => "unsure",
+                    Verdict::OutOfRange => "outside",
                 };
-                format!("{word} {}", f.confidence_percent())
+                let mut text = word.to_string();
+                if let Some(percent) = f.confidence_percent() {
+                    text += &format!(" {percent}");
+                }
+                if let Some(zone) = f.zone {
+                    text += &format!(" {}", zone.abbreviation());
+                }
+                text
             }
         };
         format!(
@@ -335,10 +345,12 @@ pub fn remove_isolated(frame: &mut PinFrame, area: Rectangle) {
     }
 }
 
-/// The indicator's three textures, each unmistakable under a finger:
+/// The indicator's four textures, each unmistakable under a finger:
 /// pneumonia = the whole zone raised (and blinking where the display
 /// blinks); uncertain = a checkerboard; normal = only the bottom row, a
-/// single bar. No finding leaves the zone flat.
+/// single bar; out of range = two vertical bars at the ends with nothing
+/// between them (brackets around an empty place: "no verdict here"). No
+/// finding leaves the zone flat.
 fn draw_indicator(frame: &mut PinFrame, zone: Rectangle, verdict: Option<Verdict>) {
     let top = frame.geometry().levels - 1;
     let bottom = zone.top_left.y + zone.size.height as i32 - 1;
@@ -350,6 +362,10 @@ fn draw_indicator(frame: &mut PinFrame, zone: Rectangle, verdict: Option<Verdict
                 (top * u8::from((d.x + d.y) % 2 == 0), 0)
             }
             Some(Verdict::Normal) => (top * u8::from(p.y == bottom), 0),
+            Some(Verdict::OutOfRange) => {
+                let right = zone.top_left.x + zone.size.width as i32 - 1;
+                (top * u8::from(p.x == zone.top_left.x || p.x == right), 0)
+            }
             None => (0, 0),
         };
         frame.set(p, height);
@@ -378,6 +394,7 @@ mod tests {
         Some(Finding {
             verdict,
             p_pneumonia: p,
+            zone: None,
         })
     }
 
@@ -394,6 +411,21 @@ mod tests {
         assert_eq!(screen.label(), "norm 96 ct z2");
         screen.finding = None;
         assert_eq!(screen.label(), "nomodel ct z2");
+        screen.finding = Some(Finding {
+            verdict: Verdict::Pneumonia,
+            p_pneumonia: 0.81,
+            zone: Some(crate::infer::Zone {
+                side: crate::infer::Side::Right,
+                level: crate::infer::Level::Lower,
+            }),
+        });
+        assert_eq!(screen.label(), "pneu 81 rl ct z2");
+        screen.finding = finding(Verdict::OutOfRange, 0.99);
+        assert_eq!(
+            screen.label(),
+            "outside ct z2",
+            "no percentage when the model abstains"
+        );
     }
 
     #[test]
@@ -434,11 +466,16 @@ mod tests {
                 .collect();
             pins
         };
-        let (pneu, unsure, normal) = (
+        let (pneu, unsure, normal, outside) = (
             zone(Verdict::Pneumonia),
             zone(Verdict::Uncertain),
             zone(Verdict::Normal),
+            zone(Verdict::OutOfRange),
         );
+        // Out of range: the two end columns (3 rows each), nothing between.
+        let raised: Vec<usize> = (0..15).filter(|&i| outside[i].0 > 0).collect();
+        assert_eq!(raised, vec![0, 4, 5, 9, 10, 14]);
+        assert!(outside.iter().all(|p| p.1 == 0));
         assert!(pneu.iter().all(|&p| p == (4, PNEUMONIA_BLINK)));
         assert_eq!(unsure.iter().filter(|p| p.0 > 0).count(), 8);
         assert_eq!(normal.iter().filter(|p| p.0 > 0).count(), 5);
@@ -525,11 +562,13 @@ mod tests {
             Some(Verdict::Normal),
             Some(Verdict::Pneumonia),
             Some(Verdict::Uncertain),
+            Some(Verdict::OutOfRange),
         ] {
             let mut screen = Screen {
                 finding: verdict.map(|v| Finding {
                     verdict: v,
                     p_pneumonia: 1.0,
+                    zone: None,
                 }),
                 ..Screen::default()
             };

@@ -1,9 +1,12 @@
-//! The Graphiti's firmware as the API specification describes it.
+//! The Graphiti's firmware as the API specification describes it; with
+//! `library_checksum`, one that checks checksums the way Orbit's own host
+//! library computes them (the two disagree for frames with a 0x1B data
+//! byte, and which one a real Graphiti checks is unknown).
 
 use embedded_graphics::prelude::Point;
 
 use super::{Context, Firmware};
-use crate::device::graphiti::codec::{encode, Decoded, Decoder, Direction};
+use crate::device::graphiti::codec::{encode, Convention, Decoded, Decoder, Direction};
 use crate::device::graphiti::{id, MAX_BLINK};
 use crate::tactile::{Geometry, PinFrame};
 
@@ -11,15 +14,22 @@ const NAME: &str = "Graphiti (touchray emulator)";
 const TOP: u8 = 4;
 
 pub(crate) struct GraphitiFirmware {
+    convention: Convention,
     decoder: Decoder,
     /// The last reply, resent on a NACK until ACKed.
     unacked: Option<Vec<u8>>,
 }
 
 impl GraphitiFirmware {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(library_checksum: bool) -> Self {
+        let convention = if library_checksum {
+            Convention::Library
+        } else {
+            Convention::Spec
+        };
         GraphitiFirmware {
-            decoder: Decoder::new(Direction::ToDevice),
+            convention,
+            decoder: Decoder::checking(Direction::ToDevice, convention),
             unacked: None,
         }
     }
@@ -165,7 +175,7 @@ impl Firmware for GraphitiFirmware {
     }
 
     fn reset(&mut self) {
-        self.decoder = Decoder::new(Direction::ToDevice);
+        self.decoder = Decoder::checking(Direction::ToDevice, self.convention);
         self.unacked = None;
     }
 

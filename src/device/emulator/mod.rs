@@ -6,6 +6,7 @@
 //! unplugging (the terminal vanishes and comes back under the same link).
 
 mod dotpad;
+pub use dotpad::FUNCTION_KEYS as DOTPAD_FUNCTION_KEYS;
 mod graphiti;
 mod pinarray;
 
@@ -63,6 +64,23 @@ pub struct Faults {
     pub vanish_after: Option<u32>,
     /// ...and come back this much later, under the same link path.
     pub vanish_for: Duration,
+    /// Dot Pad: answer "wait" to every Nth display line, without acting.
+    pub wait_every: Option<u32>,
+    /// Dot Pad: send an error notification (0x9902) before every Nth
+    /// display line's reply (the line is still carried out).
+    pub error_every: Option<u32>,
+    /// Dot Pad: send "line finished" under another line's destination.
+    pub finished_elsewhere: bool,
+    /// Graphiti: check checksums as Orbit's host library computes them
+    /// (over the escaped stream, each doubled 0x1B counted twice), not as
+    /// the specification says.
+    pub library_checksum: bool,
+    /// Pin array: answer COMMIT with NAK 5 (busy) for this long after the
+    /// first COMMIT arrives.
+    pub busy_for: Option<Duration>,
+    /// Pin array: start up remembering a previous session's last request,
+    /// a COMMIT with this sequence number, and its answers.
+    pub stale_seq: Option<u8>,
 }
 
 /// How the emulator runs.
@@ -93,6 +111,9 @@ pub struct Record {
     pub replies: u64,
     /// Times the terminal vanished.
     pub vanished: u64,
+    /// The cells of a braille text line (Dot Pad: in the device's dot
+    /// order), empty where none was shown.
+    pub text_line: Vec<u8>,
 }
 
 /// Display states [`Record::history`] keeps: one per display command
@@ -128,6 +149,16 @@ impl Context<'_> {
         refuse
     }
 
+    /// The faults to inject.
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults
+    }
+
+    /// Milliseconds since the emulator started.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
     /// Queues bytes to send.
     pub(crate) fn reply(&mut self, bytes: Vec<u8>) {
         self.replies.push(bytes);
@@ -145,7 +176,7 @@ impl Context<'_> {
     }
 }
 
-fn every(n: Option<u32>, count: u32) -> bool {
+pub(crate) fn every(n: Option<u32>, count: u32) -> bool {
     matches!(n, Some(n) if n > 0 && count.is_multiple_of(n))
 }
 
@@ -163,11 +194,11 @@ pub(crate) trait Firmware: Send {
     fn press(&mut self, key: u8, cx: &mut Context) -> bool;
 }
 
-fn firmware(kind: Kind) -> Box<dyn Firmware> {
+fn firmware(kind: Kind, faults: &Faults) -> Box<dyn Firmware> {
     match kind {
-        Kind::Graphiti => Box::new(graphiti::GraphitiFirmware::new()),
+        Kind::Graphiti => Box::new(graphiti::GraphitiFirmware::new(faults.library_checksum)),
         Kind::DotPad => Box::new(dotpad::DotPadFirmware::new()),
-        Kind::PinArray => Box::new(pinarray::PinArrayFirmware::new()),
+        Kind::PinArray => Box::new(pinarray::PinArrayFirmware::new(faults.stale_seq)),
     }
 }
 
@@ -236,7 +267,7 @@ fn open_terminal(link: Option<&Path>) -> Result<(Terminal, PathBuf), DeviceError
 impl Emulator {
     /// Opens a pseudo-terminal and starts the firmware of `kind` on it.
     pub fn start(kind: Kind, options: Options) -> Result<Emulator, DeviceError> {
-        let fw = firmware(kind);
+        let fw = firmware(kind, &options.faults);
         let (terminal, path) = open_terminal(options.link.as_deref())?;
         let shared = Arc::new(Shared {
             record: Mutex::new(Record {
@@ -247,6 +278,7 @@ impl Emulator {
                 history: std::collections::VecDeque::new(),
                 replies: 0,
                 vanished: 0,
+                text_line: Vec::new(),
             }),
             path: Mutex::new(path),
             presses: Mutex::new(Vec::new()),

@@ -1,4 +1,7 @@
 //! A pin-array board's firmware, written from docs/pinarray-protocol.md.
+//! Faults: busy for a while after the first commit, and (as firmware
+//! written to the document before HELLO cleared the stored request) a
+//! previous session's last request remembered at start-up.
 
 use embedded_graphics::prelude::Point;
 
@@ -20,16 +23,34 @@ pub(crate) struct PinArrayFirmware {
     commits: u16,
     /// Sequence number and answer of the last request, for retransmissions.
     last: Option<(u8, Vec<Vec<u8>>)>,
+    /// The previous session's last request is answered from memory, even
+    /// for HELLO (the fault).
+    stale: bool,
+    /// Until when (ms since start) COMMIT is answered "busy".
+    busy_until: Option<u64>,
     key_seq: u8,
 }
 
 impl PinArrayFirmware {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(stale_seq: Option<u8>) -> Self {
+        // A previous session's COMMIT under `stale_seq`: its ACK and DONE.
+        let last = stale_seq.map(|seq| {
+            let answer = |kind, payload| Message { kind, seq, payload }.encode();
+            (
+                seq,
+                vec![
+                    answer(kind::ACK, vec![kind::COMMIT]),
+                    answer(kind::DONE, vec![0, 0]),
+                ],
+            )
+        });
         PinArrayFirmware {
             decoder: Decoder::default(),
             buffer: PinFrame::flat(GEOMETRY),
             commits: 0,
-            last: None,
+            stale: last.is_some(),
+            last,
+            busy_until: None,
             key_seq: 0,
         }
     }
@@ -73,6 +94,10 @@ impl PinArrayFirmware {
                 }
                 vec![self.answer(m, kind::ACK, vec![m.kind])]
             }
+            (kind::COMMIT, 0) if self.busy(cx) => {
+                cx.record().refused += 1;
+                nak(self, 5)
+            }
             (kind::COMMIT, 0) => {
                 cx.record().frame = self.buffer.clone();
                 cx.record().updates += 1;
@@ -95,6 +120,21 @@ impl PinArrayFirmware {
     }
 }
 
+impl PinArrayFirmware {
+    /// Whether a COMMIT now finds the pins still moving (the busy fault:
+    /// busy for `busy_for` from the first COMMIT on).
+    fn busy(&mut self, cx: &Context) -> bool {
+        let Some(busy_for) = cx.faults().busy_for else {
+            return false;
+        };
+        let now = cx.now_ms();
+        let until = *self
+            .busy_until
+            .get_or_insert(now + busy_for.as_millis() as u64);
+        now < until
+    }
+}
+
 impl Firmware for PinArrayFirmware {
     fn blank(&self) -> PinFrame {
         PinFrame::flat(GEOMETRY)
@@ -113,6 +153,12 @@ impl Firmware for PinArrayFirmware {
                 cx.reply(m.encode());
             }
             Some(Decoded::Message(m)) => {
+                // HELLO always starts afresh (section 3), except in firmware
+                // that predates the rule (the stale fault).
+                if m.kind == kind::HELLO && !self.stale {
+                    self.last = None;
+                }
+                self.stale = false;
                 if let Some((seq, answers)) = &self.last {
                     if *seq == m.seq {
                         // A retransmission: answer again, do not act twice.
@@ -131,7 +177,10 @@ impl Firmware for PinArrayFirmware {
                 for a in &answers {
                     cx.reply(a.clone());
                 }
-                self.last = Some((m.seq, answers));
+                // A busy NAK was not acted on: the retransmission must be.
+                let busy =
+                    answers.len() == 1 && *answers[0] == *self.answer(&m, kind::NAK, vec![5]);
+                self.last = if busy { None } else { Some((m.seq, answers)) };
             }
         }
     }

@@ -15,19 +15,60 @@ pub enum Direction {
     ToHost,
 }
 
+/// Which bytes a checksum sums. The two differ only for a frame with a
+/// 0x1B data byte, and which one a given firmware checks is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Convention {
+    /// The specification (section 3): the doubled 0x1B is not counted.
+    #[default]
+    Spec,
+    /// Orbit's host library (lib/src/API.cpp): the escaped stream is
+    /// summed, so each doubled 0x1B counts twice.
+    Library,
+}
+
+impl Convention {
+    /// The other one.
+    pub fn other(self) -> Convention {
+        match self {
+            Convention::Spec => Convention::Library,
+            Convention::Library => Convention::Spec,
+        }
+    }
+}
+
 /// The spec's checksum: the two's complement of the sum of the command
 /// id and the (unescaped) data bytes.
 pub fn checksum(command: u8, data: &[u8]) -> u8 {
-    let sum = data.iter().fold(command, |s, &b| s.wrapping_add(b));
+    checksum_with(Convention::Spec, command, data)
+}
+
+/// The checksum of `command` and `data` under `convention`.
+pub fn checksum_with(convention: Convention, command: u8, data: &[u8]) -> u8 {
+    let sum = data.iter().fold(command, |s, &b| {
+        let s = s.wrapping_add(b);
+        match (convention, b) {
+            (Convention::Library, START) => s.wrapping_add(START),
+            _ => s,
+        }
+    });
     sum.wrapping_neg()
 }
 
 /// One frame on the wire: start, command, escaped data, escaped checksum.
 pub fn encode(command: u8, data: &[u8]) -> Vec<u8> {
+    encode_with(Convention::Spec, command, data)
+}
+
+/// [`encode`] with the checksum of `convention`.
+pub fn encode_with(convention: Convention, command: u8, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + 4);
     out.push(START);
     out.push(command);
-    for &b in data.iter().chain(&[checksum(command, data)]) {
+    for &b in data
+        .iter()
+        .chain(&[checksum_with(convention, command, data)])
+    {
         out.push(b);
         if b == START {
             out.push(START);
@@ -101,15 +142,23 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct Decoder {
     direction: Direction,
+    convention: Convention,
     state: State,
     data: Vec<u8>,
 }
 
 impl Decoder {
-    /// A decoder for frames travelling `direction`.
+    /// A decoder for frames travelling `direction`, checking the spec's
+    /// checksum.
     pub fn new(direction: Direction) -> Self {
+        Self::checking(direction, Convention::Spec)
+    }
+
+    /// A decoder that checks checksums under `convention`.
+    pub fn checking(direction: Direction, convention: Convention) -> Self {
         Decoder {
             direction,
+            convention,
             state: State::Idle,
             data: Vec::new(),
         }
@@ -192,7 +241,7 @@ impl Decoder {
                     return None;
                 }
                 let data = std::mem::take(&mut self.data);
-                Some(if checksum(command, &data) == byte {
+                Some(if checksum_with(self.convention, command, &data) == byte {
                     Decoded::Frame { command, data }
                 } else {
                     Decoded::BadChecksum { command }
@@ -239,6 +288,39 @@ mod tests {
         let wire = encode(id::ONE_PIN, &[40, 60, 4, 0x66]);
         assert_eq!(checksum(id::ONE_PIN, &[40, 60, 4, 0x66]), 0x1B);
         assert_eq!(&wire[wire.len() - 2..], [0x1B, 0x1B]);
+    }
+
+    #[test]
+    fn the_library_convention_counts_the_doubled_byte() {
+        let mut data = vec![0x1B];
+        data.extend([0u8; 120]);
+        // 0x18 + 0x1B + 0x1B = 0x4E; checksum 0xB2.
+        let wire = encode_with(Convention::Library, id::ONE_ROW, &data);
+        assert_eq!(*wire.last().unwrap(), 0xB2);
+        // Without a 0x1B data byte both conventions agree.
+        assert_eq!(
+            encode_with(Convention::Library, id::ONE_PIN, &[10, 10, 4, 10]),
+            encode(id::ONE_PIN, &[10, 10, 4, 10])
+        );
+        let mut d = Decoder::checking(Direction::ToDevice, Convention::Library);
+        let out: Vec<Decoded> = wire.iter().filter_map(|&b| d.push(b)).collect();
+        assert_eq!(
+            out,
+            vec![Decoded::Frame {
+                command: id::ONE_ROW,
+                data: data.clone()
+            }]
+        );
+        let out: Vec<Decoded> = encode(id::ONE_ROW, &data)
+            .iter()
+            .filter_map(|&b| d.push(b))
+            .collect();
+        assert_eq!(
+            out,
+            vec![Decoded::BadChecksum {
+                command: id::ONE_ROW
+            }]
+        );
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! Orbit Research Graphiti over serial (USB VCP or Bluetooth SPP), as the
 //! Graphiti API Specification v1.2 documents it: `1B`, command id, data,
-//! checksum; data bytes equal to `1B` are doubled and the doubled byte is
-//! not summed; the host ACKs (`1B 51 AF`) or NACKs (`1B 52 AE`) every reply.
+//! checksum; data bytes equal to `1B` are doubled; the host ACKs
+//! (`1B 51 AF`) or NACKs (`1B 52 AE`) every reply.
+//!
+//! The spec does not count a doubled `1B` in the checksum; Orbit's own host
+//! library does. Which one a firmware checks is unknown, so the driver
+//! never depends on it: it sends no `1B` data byte where it has a choice
+//! (a changed row 27 goes in a full-display update, blink 27 becomes 28, a
+//! vibration of 283/539/795 ms one ms longer), and where a frame must carry
+//! one it answers a checksum-error status by re-sending under the other
+//! convention, and keeps the one the device accepted.
 //!
 //! [`codec`] is the byte layer (shared with the emulator); [`GraphitiLink`]
 //! is the driver: a [`PinDisplay`], the device's vibrator as a [`Haptic`],
@@ -65,7 +73,7 @@ pub mod id {
 
 pub mod codec;
 
-use codec::{Decoded, Decoder, Direction};
+use codec::{Convention, Decoded, Decoder, Direction, START};
 
 /// The status codes of a `1B 53` reply.
 pub fn status_text(code: u8) -> &'static str {
@@ -100,6 +108,7 @@ pub struct GraphitiLink<L> {
     shown: Option<PinFrame>,
     events: VecDeque<ButtonEvent>,
     bytes_sent: u64,
+    convention: Convention,
 }
 
 impl<L: Read + Write> GraphitiLink<L> {
@@ -115,6 +124,7 @@ impl<L: Read + Write> GraphitiLink<L> {
             shown: None,
             events: VecDeque::new(),
             bytes_sent: 0,
+            convention: Convention::Spec,
         };
         let name = g.command(
             id::DEVICE_NAME,
@@ -161,6 +171,33 @@ impl<L: Read + Write> GraphitiLink<L> {
         &self.name
     }
 
+    /// The checksum convention the device accepted last (the spec's until
+    /// a frame with a 0x1B data byte showed otherwise).
+    pub fn convention(&self) -> Convention {
+        self.convention
+    }
+
+    /// Raises one pin (0x17): `row` 1..=40, `column` 1..=60, as the spec
+    /// numbers them. Row or column 27 is a 0x1B data byte that cannot be
+    /// avoided here: a checksum-error reply makes the driver try the other
+    /// checksum convention.
+    pub fn set_pin(&mut self, row: u8, column: u8, height: u8) -> Result<(), DeviceError> {
+        let what = format!("pin {row},{column}");
+        self.command(
+            id::ONE_PIN,
+            &[row, column, height, 0],
+            Expect::Status,
+            &what,
+        )?;
+        if let Some(shown) = self.shown.as_mut() {
+            let at =
+                embedded_graphics::prelude::Point::new(i32::from(column) - 1, i32::from(row) - 1);
+            shown.set(at, height);
+            shown.set_blink(at, 0);
+        }
+        Ok(())
+    }
+
     /// Bytes written to the link so far.
     pub fn bytes_sent(&self) -> u64 {
         self.bytes_sent
@@ -178,13 +215,14 @@ impl<L: Read + Write> GraphitiLink<L> {
         expect: Expect,
         what: &str,
     ) -> Result<Vec<u8>, DeviceError> {
-        let frame = codec::encode(command, data);
+        let ambiguous = data.contains(&START);
         let wait = if expect == Expect::Status {
             self.policy.move_timeout
         } else {
             self.policy.reply_timeout
         };
         for _ in 0..self.policy.attempts {
+            let frame = codec::encode_with(self.convention, command, data);
             self.link.send(&frame)?;
             self.bytes_sent += frame.len() as u64;
             let deadline = Instant::now() + wait;
@@ -207,6 +245,17 @@ impl<L: Read + Write> GraphitiLink<L> {
                         match (c, expect) {
                             (id::STATUS, _) if data[0] == 0 && expect == Expect::Status => {
                                 return Ok(data)
+                            }
+                            (id::STATUS, _) if data[0] == 3 && ambiguous => {
+                                // Perhaps the other checksum convention:
+                                // the next attempt uses it, and it stays
+                                // if the device accepts it.
+                                self.convention = self.convention.other();
+                                log::debug!(
+                                    "graphiti: {what}: checksum error, trying {:?}",
+                                    self.convention
+                                );
+                                break;
                             }
                             (id::STATUS, _) if matches!(data[0], 2 | 3) => break,
                             // A late "ok" to an earlier command: already ACKed.
@@ -260,25 +309,45 @@ impl<L: Read + Write> GraphitiLink<L> {
     }
 }
 
+/// A blink period the device takes, never the byte 0x1B: 2.7 s becomes
+/// 2.8 s, which no finger can tell apart.
+pub fn blink_byte(blink: u8) -> u8 {
+    match blink.min(MAX_BLINK) {
+        START => START + 1,
+        b => b,
+    }
+}
+
+/// The row id that would be a 0x1B data byte in a row command.
+const ROW_27: usize = START as usize - 1;
+
 /// The bytes of each way of sending `frame` over `shown`: one full-display
-/// command, or one row command per changed row.
+/// command, or one row command per changed row, whichever is fewer bytes.
+/// A changed row 27 (id 0x1B) always goes in a full-display command, so no
+/// frame carries a 0x1B data byte.
 pub fn frame_commands(frame: &PinFrame, shown: Option<&PinFrame>) -> Vec<(u8, Vec<u8>)> {
     let width = frame.geometry().width as usize;
     let pairs = |from: usize, to: usize| -> Vec<u8> {
         (from..to)
-            .flat_map(|i| [frame.heights()[i], frame.blink()[i].min(MAX_BLINK)])
+            .flat_map(|i| [frame.heights()[i], blink_byte(frame.blink()[i])])
             .collect()
     };
     let full = vec![(id::UPDATE_DISPLAY, pairs(0, frame.geometry().pins()))];
     let Some(shown) = shown else {
         return full;
     };
-    let rows: Vec<(u8, Vec<u8>)> = (0..frame.geometry().height as usize)
+    let changed: Vec<usize> = (0..frame.geometry().height as usize)
         .filter(|&r| {
             let span = r * width..(r + 1) * width;
             frame.heights()[span.clone()] != shown.heights()[span.clone()]
                 || frame.blink()[span.clone()] != shown.blink()[span]
         })
+        .collect();
+    if changed.contains(&ROW_27) {
+        return full;
+    }
+    let rows: Vec<(u8, Vec<u8>)> = changed
+        .into_iter()
         .map(|r| {
             let mut data = vec![r as u8 + 1];
             data.extend(pairs(r * width, (r + 1) * width));
@@ -330,7 +399,10 @@ impl<L: Read + Write> Vibrator for GraphitiLink<L> {
     /// One vibrate command; the device takes 100..1000 ms, so shorter
     /// buzzes are lengthened to 100 ms.
     fn start(&mut self, on: Duration) -> Result<(), DeviceError> {
-        let ms = on.as_millis().clamp(100, 1000) as u16;
+        let mut ms = on.as_millis().clamp(100, 1000) as u16;
+        if ms.to_be_bytes()[1] == START {
+            ms += 1; // 283, 539 or 795 ms: no 0x1B data byte
+        }
         let [hi, lo] = ms.to_be_bytes();
         self.command(id::VIBRATE, &[200, 80, hi, lo], Expect::Status, "vibrate")
             .map(drop)
@@ -467,6 +539,26 @@ mod tests {
             c.set(embedded_graphics::prelude::Point::new(0, y), 1);
         }
         assert_eq!(frame_commands(&c, Some(&a))[0].0, id::UPDATE_DISPLAY);
+    }
+
+    #[test]
+    fn no_command_carries_a_1b_data_byte() {
+        let g = Geometry::GRAPHITI;
+        let a = PinFrame::flat(g);
+        let mut b = a.clone();
+        // Row 27 (index 26) changed alone: a full update, not row 0x1B.
+        b.set(embedded_graphics::prelude::Point::new(3, 26), 2);
+        b.set_blink(embedded_graphics::prelude::Point::new(4, 26), 27);
+        let cmds = frame_commands(&b, Some(&a));
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(cmds[0].0, id::UPDATE_DISPLAY);
+        assert!(!cmds[0].1.contains(&START));
+        assert_eq!(blink_byte(27), 28);
+        assert_eq!(blink_byte(60), MAX_BLINK);
+        // Row 26 alone still goes as one row command.
+        let mut c = a.clone();
+        c.set(embedded_graphics::prelude::Point::new(3, 25), 2);
+        assert_eq!(frame_commands(&c, Some(&a))[0].1[0], 26);
     }
 
     #[test]
