@@ -48,6 +48,9 @@ pub struct RenderReport {
     /// The out-of-range distance (the verdict is "out_of_range" above the
     /// manifest's threshold); null without one.
     pub ood_score: Option<f32>,
+    /// Whether the film looked upside down (then the verdict is
+    /// "out_of_range"); null without a classifier.
+    pub upside_down: Option<bool>,
     /// The lung zone of the model's attention in the patient's frame, for
     /// pneumonia and uncertain calls; null otherwise.
     pub zone: Option<crate::infer::Zone>,
@@ -62,29 +65,15 @@ pub struct RenderReport {
 impl From<&Rendering> for RenderReport {
     fn from(r: &Rendering) -> Self {
         let g = r.frame.geometry();
+        let analysis = r.analysis.as_ref().and_then(|a| a.as_ref().ok());
         RenderReport {
             scan: r.scan.clone(),
             depth_source: r.relief.source,
-            verdict: r
-                .analysis
-                .as_ref()
-                .and_then(|a| a.as_ref().ok())
-                .map(|a| a.verdict),
-            p_pneumonia: r
-                .analysis
-                .as_ref()
-                .and_then(|a| a.as_ref().ok())
-                .map(|a| a.p_pneumonia),
-            ood_score: r
-                .analysis
-                .as_ref()
-                .and_then(|a| a.as_ref().ok())
-                .and_then(|a| a.ood_score),
-            zone: r
-                .analysis
-                .as_ref()
-                .and_then(|a| a.as_ref().ok())
-                .and_then(|a| a.zone),
+            verdict: analysis.map(|a| a.verdict),
+            p_pneumonia: analysis.map(|a| a.p_pneumonia),
+            ood_score: analysis.and_then(|a| a.ood_score),
+            upside_down: analysis.map(|a| a.upside_down),
+            zone: analysis.and_then(|a| a.zone),
             features: r.features.clone(),
             frame: FrameReport {
                 width: g.width,

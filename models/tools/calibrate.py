@@ -17,10 +17,18 @@ split only (never `val`, which is only reported):
   all from the `train` side without augmentation. The threshold is the
   `--quantile` of the tune films' distances: about 1 % of in-range films
   are flagged by construction.
+- **Upside down**: a film whose distance exceeds that of the same film
+  turned 180 degrees by more than `--upside-down-margin` is taken as upside
+  down (out of range). An upside-down chest film still looks like a chest
+  film to the features, but the upright turn of it looks more typical.
+  The margin's effect on tune (upright films flagged, turned films caught)
+  is in the report.
 
 Writes OUT/<model stem>_ood.npy (float32 [2 + 512, 512]: the two class
-means, then the precision matrix) and OUT/calibration.json, whose values go
-into models/manifest.toml.
+means, then the precision matrix), OUT/calibration.json, and
+OUT/manifest.toml: the int8 model's entry with all of the above and the
+fp32 model's (same calibration, no out-of-range statistics: they were
+computed on the int8 model's features).
 
     python models/tools/calibrate.py --model models/work/final/resnet18_int8.onnx \\
         --data ../shared/data/kermany-224/train --split models/work/split.json --out models/work/final
@@ -35,13 +43,17 @@ import onnxruntime as ort
 from scipy.optimize import minimize
 
 from preprocess import tensor
+from quantize import manifest, sha256
 
 
-def run(session, files, size):
-    """Logit differences and pooled features of `files`."""
+def run(session, files, size, turned=False):
+    """Logit differences and pooled features of `files` (turned 180 degrees)."""
     z, feats = [], []
     for f in files:
-        logits, fmap = session.run(["logits", "features"], {"input": tensor(f, size)})
+        x = tensor(f, size)
+        if turned:
+            x = x[:, :, ::-1, ::-1].copy()
+        logits, fmap = session.run(["logits", "features"], {"input": x})
         z.append(float(logits[0, 1] - logits[0, 0]))
         feats.append(fmap[0].mean(axis=(1, 2)))
     return np.array(z), np.array(feats, dtype=np.float64)
@@ -93,6 +105,7 @@ def main():
     ap.add_argument("--min-band", type=float, nargs=2, default=(0.2, 0.8))
     ap.add_argument("--shrinkage", type=float, default=0.1)
     ap.add_argument("--quantile", type=float, default=0.99)
+    ap.add_argument("--upside-down-margin", type=float, default=1.0)
     args = ap.parse_args()
     split = json.loads(args.split.read_text())
     options = ort.SessionOptions()
@@ -104,8 +117,16 @@ def main():
         y = np.array([f.startswith("PNEUMONIA") for f in split[name]], dtype=float)
         return (*run(session, files, args.size), y)
 
-    z_train, f_train, y_train = side("train")
-    z_tune, f_tune, y_tune = side("tune")
+    # The features take minutes: kept beside the outputs, keyed by the model.
+    cache = args.out / f"features-{sha256(args.model)[:16]}.npz"
+    if cache.exists():
+        c = np.load(cache)
+        z_train, f_train, y_train, z_tune, f_tune, y_tune = (c[k] for k in ("zr", "fr", "yr", "zt", "ft", "yt"))
+    else:
+        z_train, f_train, y_train = side("train")
+        z_tune, f_tune, y_tune = side("tune")
+        args.out.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, zr=z_train, fr=f_train, yr=y_train, zt=z_tune, ft=f_tune, yt=y_tune)
 
     temperature, shift = platt(z_tune, y_tune)
     p_tune = calibrated(z_tune, temperature, shift)
@@ -124,6 +145,14 @@ def main():
 
     tune_d = distance(f_tune)
     threshold = float(np.quantile(tune_d, args.quantile))
+    _, f_turned = run(session, [args.data / f for f in split["tune"]], args.size, turned=True)
+    turned_d = distance(f_turned)
+    margin = args.upside_down_margin
+    upside_down = {
+        "margin": margin,
+        "upright_flagged": float((tune_d - turned_d > margin).mean()),
+        "turned_caught": float(((turned_d - tune_d > margin) | (turned_d > threshold)).mean()),
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     ood_file = args.out / f"{args.model.stem}_ood.npy"
     np.save(ood_file, np.concatenate([means, precision_matrix]).astype(np.float32))
@@ -142,8 +171,35 @@ def main():
             "ood_distance_median": float(np.median(tune_d)),
         },
         "train_ood_distance_median": float(np.median(distance(f_train))),
+        "upside_down_on_tune": upside_down,
     }
     (args.out / "calibration.json").write_text(json.dumps(report, indent=1))
+    fc = args.model.with_name(args.model.stem.replace("_int8", "") + "_fc.npy")
+    fp32 = args.model.with_name(args.model.stem.replace("_int8", "_fp32") + ".onnx")
+    band_line = f"uncertain = [{lo:.4f}, {hi:.4f}]"
+    calibration = f"temperature = {temperature:.6f}\nprior_shift = {shift:.6f}\n"
+    why = (f"# The uncertain band: outside it, confident calls met {args.precision:.0%} precision on the\n"
+           f"# tune split (pneumonia above, normal below); widened to at least {list(args.min_band)} because\n"
+           "# tune comes from the training hospital. Calibration and out-of-range statistics:\n"
+           "# models/tools/calibrate.py, fitted on tune only (models/README.md).\n")
+    entries = []
+    for model, ood in ((args.model, True), (fp32, False)):
+        entry = manifest(model, fc, args.size).replace("uncertain = [0.35, 0.65]", band_line)
+        entry = entry.replace(f'name = "resnet18-pneumonia-{model.stem}"', f'name = "{model.stem.replace("_", "-")}"')
+        entry += calibration
+        if ood:
+            entry += (f'ood_stats = "{ood_file.name}"\nood_stats_sha256 = "{sha256(ood_file)}"\n'
+                      f"ood_threshold = {threshold:.4f}\nupside_down_margin = {margin}\n")
+        entries.append(entry)
+    (args.out / "manifest.toml").write_text(
+        "# What each model file is and how to feed it (src/infer/manifest.rs).\n"
+        "# The appliance uses the first entry with purpose = \"classifier\"; a file\n"
+        "# whose sha256 differs from the one here is refused.\n"
+        "# Written by models/tools/calibrate.py; see models/README.md.\n\n"
+        + why + "\n" + entries[0]
+        + "\n# The fp32 model it was quantised from: for comparison, not used while\n"
+        "# the int8 entry above is present.\n" + entries[1]
+    )
     print(json.dumps(report, indent=1))
 
 

@@ -15,7 +15,7 @@ scratch, on the Kermany chest radiographs (CC BY 4.0).
 - Cross-entropy with label smoothing, weighted by inverse class frequency;
   Adam with cosine decay; an exponential moving average of the weights (EMA)
   is what gets evaluated and saved.
-- Progressive resizing for CPUs: `--schedule 112:4,160:1`; the network is
+- Progressive resizing for CPUs: `--schedule 112:4,160:2`; the network is
   then run at the last size (160 px, the manifest's input): on 2 CPU cores
   a 224-px schedule does not fit a working session.
 - A checkpoint after every epoch (`WORK/last.pt`, best EMA in
@@ -242,7 +242,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with NORMAL/ and PNEUMONIA/")
     ap.add_argument("--work", type=Path, required=True, help="checkpoints, split and log go here")
-    ap.add_argument("--schedule", default="112:4,160:1", help="SIZE:EPOCHS,... (progressive resizing)")
+    ap.add_argument("--schedule", default="112:4,160:2", help="SIZE:EPOCHS,... (progressive resizing)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--label-smoothing", type=float, default=0.1)

@@ -6,9 +6,9 @@ use embedded_graphics::pixelcolor::Rgb888;
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{Line, PrimitiveStyle, Rectangle};
 use embedded_graphics::text::Text;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
-use super::roc::Canvas;
+use super::roc::{at, unit_plot};
 
 /// Equal-width bins of p(pneumonia).
 pub const BINS: usize = 10;
@@ -59,55 +59,26 @@ pub fn ece(outcomes: &[(bool, f32)]) -> f64 {
 /// A reliability diagram: each bin's share of pneumonia against its mean
 /// probability (bars; the diagonal is perfect calibration), with the ECE.
 pub fn reliability_image(outcomes: &[(bool, f32)], title: &str) -> RgbImage {
-    const SIDE: i32 = 480;
-    const MARGIN: i32 = 50;
-    let mut image = RgbImage::from_pixel(SIDE as u32, SIDE as u32, Rgb([255, 255, 255]));
-    let mut canvas = Canvas(&mut image);
-    let plot = SIDE - 2 * MARGIN;
-    let at = |x: f64, y: f64| {
-        Point::new(
-            MARGIN + (x * f64::from(plot)).round() as i32,
-            SIDE - MARGIN - (y * f64::from(plot)).round() as i32,
-        )
-    };
-    let text = MonoTextStyle::new(&FONT_6X10, Rgb888::BLACK);
-    let bar = PrimitiveStyle::with_fill(Rgb888::new(70, 110, 200));
-    for (i, b) in bins(outcomes).iter().enumerate() {
-        if b.count == 0 {
-            continue;
+    let x_label = "predicted p(pneumonia)";
+    unit_plot(title, x_label, "share that was pneumonia", |canvas| {
+        let bar = PrimitiveStyle::with_fill(Rgb888::new(70, 110, 200));
+        let bar_width = (at(1.0 / BINS as f64, 0.0).x - at(0.0, 0.0).x - 2) as u32;
+        for (i, b) in bins(outcomes).iter().enumerate() {
+            if b.count == 0 {
+                continue;
+            }
+            let top = at(i as f64 / BINS as f64, b.frequency);
+            let height = (at(0.0, 0.0).y - top.y).max(1) as u32;
+            let _ = Rectangle::new(top + Point::new(1, 0), Size::new(bar_width, height))
+                .into_styled(bar)
+                .draw(canvas);
         }
-        let x0 = i as f64 / BINS as f64;
-        let top = at(x0, b.frequency);
-        let width = (plot / BINS as i32 - 2) as u32;
-        let height = (at(0.0, 0.0).y - top.y).max(1) as u32;
-        let _ = Rectangle::new(top + Point::new(1, 0), Size::new(width, height))
-            .into_styled(bar)
-            .draw(&mut canvas);
-    }
-    for t in 0..=4 {
-        let v = f64::from(t) / 4.0;
-        let label = format!("{v:.2}");
-        let _ = Text::new(&label, at(v, 0.0) + Point::new(-12, 14), text).draw(&mut canvas);
-        let _ = Text::new(&label, at(0.0, v) + Point::new(-30, 3), text).draw(&mut canvas);
-    }
-    let _ = Rectangle::new(at(0.0, 1.0), Size::new(plot as u32 + 1, plot as u32 + 1))
-        .into_styled(PrimitiveStyle::with_stroke(Rgb888::BLACK, 1))
-        .draw(&mut canvas);
-    let _ = Line::new(at(0.0, 0.0), at(1.0, 1.0))
-        .into_styled(PrimitiveStyle::with_stroke(Rgb888::new(200, 30, 30), 2))
-        .draw(&mut canvas);
-    let _ = Text::new(title, Point::new(MARGIN, 20), text).draw(&mut canvas);
-    let _ =
-        Text::new(&format!("ECE = {:.4}", ece(outcomes)), at(0.05, 0.9), text).draw(&mut canvas);
-    let _ = Text::new(
-        "predicted p(pneumonia)",
-        Point::new(SIDE / 2 - 66, SIDE - 12),
-        text,
-    )
-    .draw(&mut canvas);
-    let _ =
-        Text::new("share that was pneumonia", Point::new(4, MARGIN - 8), text).draw(&mut canvas);
-    image
+        let _ = Line::new(at(0.0, 0.0), at(1.0, 1.0))
+            .into_styled(PrimitiveStyle::with_stroke(Rgb888::new(200, 30, 30), 2))
+            .draw(canvas);
+        let text = MonoTextStyle::new(&FONT_6X10, Rgb888::BLACK);
+        let _ = Text::new(&format!("ECE = {:.4}", ece(outcomes)), at(0.05, 0.9), text).draw(canvas);
+    })
 }
 
 #[cfg(test)]

@@ -87,53 +87,74 @@ impl DrawTarget for Canvas<'_> {
     }
 }
 
-/// A plot of the ROC curve with its AUC, axes, ticks and the chance diagonal.
-pub fn roc_image(points: &[(f64, f64)], auc: f64, title: &str) -> RgbImage {
-    const SIDE: i32 = 480;
-    const MARGIN: i32 = 50;
+/// Side of a plot image, in pixels.
+const SIDE: i32 = 480;
+/// Space around the unit square for ticks and labels.
+const MARGIN: i32 = 50;
+
+/// Where (x, y) of the unit square lies in a plot image.
+pub(super) fn at(x: f64, y: f64) -> Point {
+    let plot = f64::from(SIDE - 2 * MARGIN);
+    Point::new(
+        MARGIN + (x * plot).round() as i32,
+        SIDE - MARGIN - (y * plot).round() as i32,
+    )
+}
+
+/// A white plot image whose unit square has ticks every 0.25, a box, the
+/// two axis labels and a title; `draw` adds the data before the frame.
+pub(super) fn unit_plot(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    draw: impl FnOnce(&mut Canvas),
+) -> RgbImage {
     let mut image = RgbImage::from_pixel(SIDE as u32, SIDE as u32, Rgb([255, 255, 255]));
     let mut canvas = Canvas(&mut image);
-    let plot = SIDE - 2 * MARGIN;
-    let at = |x: f64, y: f64| {
-        Point::new(
-            MARGIN + (x * f64::from(plot)).round() as i32,
-            SIDE - MARGIN - (y * f64::from(plot)).round() as i32,
-        )
-    };
-    let ink = |c: Rgb888, w: u32| PrimitiveStyle::with_stroke(c, w);
     let text = MonoTextStyle::new(&FONT_6X10, Rgb888::BLACK);
-    let grey = Rgb888::new(200, 200, 200);
+    let grey = PrimitiveStyle::with_stroke(Rgb888::new(200, 200, 200), 1);
     for t in 0..=4 {
         let v = f64::from(t) / 4.0;
         let _ = Line::new(at(v, 0.0), at(v, 1.0))
-            .into_styled(ink(grey, 1))
+            .into_styled(grey)
             .draw(&mut canvas);
         let _ = Line::new(at(0.0, v), at(1.0, v))
-            .into_styled(ink(grey, 1))
+            .into_styled(grey)
             .draw(&mut canvas);
         let label = format!("{v:.2}");
         let _ = Text::new(&label, at(v, 0.0) + Point::new(-12, 14), text).draw(&mut canvas);
         let _ = Text::new(&label, at(0.0, v) + Point::new(-30, 3), text).draw(&mut canvas);
     }
-    let _ = Rectangle::new(at(0.0, 1.0), Size::new(plot as u32 + 1, plot as u32 + 1))
-        .into_styled(ink(Rgb888::BLACK, 1))
+    draw(&mut canvas);
+    let side = (SIDE - 2 * MARGIN) as u32 + 1;
+    let _ = Rectangle::new(at(0.0, 1.0), Size::new(side, side))
+        .into_styled(PrimitiveStyle::with_stroke(Rgb888::BLACK, 1))
         .draw(&mut canvas);
-    let _ = Line::new(at(0.0, 0.0), at(1.0, 1.0))
-        .into_styled(ink(Rgb888::new(150, 150, 150), 1))
-        .draw(&mut canvas);
-    for pair in points.windows(2) {
-        let _ = Line::new(at(pair[0].0, pair[0].1), at(pair[1].0, pair[1].1))
-            .into_styled(ink(Rgb888::new(200, 30, 30), 2))
-            .draw(&mut canvas);
-    }
     let _ = Text::new(title, Point::new(MARGIN, 20), text).draw(&mut canvas);
-    let _ = Text::new(&format!("AUC = {auc:.4}"), at(0.55, 0.1), text).draw(&mut canvas);
-    let _ = Text::new(
-        "false positive rate",
-        Point::new(SIDE / 2 - 57, SIDE - 12),
-        text,
-    )
-    .draw(&mut canvas);
-    let _ = Text::new("true positive rate", Point::new(4, MARGIN - 8), text).draw(&mut canvas);
+    let x_at = SIDE / 2 - 3 * x_label.len() as i32;
+    let _ = Text::new(x_label, Point::new(x_at, SIDE - 12), text).draw(&mut canvas);
+    let _ = Text::new(y_label, Point::new(4, MARGIN - 8), text).draw(&mut canvas);
     image
+}
+
+/// A plot of the ROC curve with its AUC, axes, ticks and the chance diagonal.
+pub fn roc_image(points: &[(f64, f64)], auc: f64, title: &str) -> RgbImage {
+    unit_plot(
+        title,
+        "false positive rate",
+        "true positive rate",
+        |canvas| {
+            let ink = |c: Rgb888, w: u32| PrimitiveStyle::with_stroke(c, w);
+            let text = MonoTextStyle::new(&FONT_6X10, Rgb888::BLACK);
+            let _ = Line::new(at(0.0, 0.0), at(1.0, 1.0))
+                .into_styled(ink(Rgb888::new(150, 150, 150), 1))
+                .draw(canvas);
+            for pair in points.windows(2) {
+                let _ = Line::new(at(pair[0].0, pair[0].1), at(pair[1].0, pair[1].1))
+                    .into_styled(ink(Rgb888::new(200, 30, 30), 2))
+                    .draw(canvas);
+            }
+            let _ = Text::new(&format!("AUC = {auc:.4}"), at(0.55, 0.1), text).draw(canvas);
+        },
+    )
 }

@@ -35,6 +35,9 @@ pub struct Analysis {
     pub verdict: Verdict,
     /// The out-of-range distance, where the manifest gives its statistics.
     pub ood_score: Option<f32>,
+    /// Whether the film looked upside down (its 180-degree turn is clearly
+    /// more typical of the training films); such a film is out of range.
+    pub upside_down: bool,
     /// The class-activation map, where the model has one.
     pub cam: Option<Cam>,
     /// The CAM's hot region as a lung zone, for pneumonia and uncertain
@@ -204,11 +207,16 @@ impl Classifier {
             }
             _ => None,
         };
+        let upside_down = match (ood_score, self.spec().upside_down_margin) {
+            (Some(d), Some(margin)) => d - self.turned_distance(scan)? > margin,
+            _ => false,
+        };
         // A distance that is not a number is out of range too.
-        let out_of_range = matches!(
-            (ood_score, &self.ood),
-            (Some(d), Some(s)) if d.is_nan() || d > s.threshold
-        );
+        let out_of_range = upside_down
+            || matches!(
+                (ood_score, &self.ood),
+                (Some(d), Some(s)) if d.is_nan() || d > s.threshold
+            );
         let verdict = if out_of_range {
             Verdict::OutOfRange
         } else {
@@ -224,9 +232,28 @@ impl Classifier {
             p_pneumonia: p,
             verdict,
             ood_score,
+            upside_down,
             cam,
             zone,
         })
+    }
+
+    /// The out-of-range distance of `scan` turned 180 degrees.
+    fn turned_distance(&self, scan: &Scan) -> Result<f32, ModelError> {
+        let error = |e: &dyn std::fmt::Display| self.network.error(e);
+        let mut turned = scan.clone();
+        turned.pixels.reverse();
+        let outputs = self.network.run(&turned)?;
+        let (Some(ix), Some(stats)) = (self.spec().features_output, &self.ood) else {
+            return Err(error(&"upside_down_margin needs out-of-range statistics"));
+        };
+        let features = outputs
+            .get(ix)
+            .ok_or_else(|| error(&format!("no output {ix}")))?
+            .to_plain_array_view::<f32>()
+            .map_err(|e| error(&e))?;
+        let flat: Vec<f32> = features.iter().copied().collect();
+        Ok(stats.distance(&pooled(&flat, stats.channels())))
     }
 
     /// The out-of-range threshold, where the manifest gives one.

@@ -157,6 +157,11 @@ pub struct ModelSpec {
     /// The Mahalanobis distance above which a film is out of range.
     #[serde(default)]
     pub ood_threshold: Option<f32>,
+    /// With `ood_stats`: a film whose distance exceeds that of the same
+    /// film turned 180 degrees by more than this is taken as upside down,
+    /// and so out of range (costs a second run of the network).
+    #[serde(default)]
+    pub upside_down_margin: Option<f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,6 +247,11 @@ impl Manifest {
                         && m.ood_stats.is_some() == m.ood_threshold.is_some()
                         && (m.ood_stats.is_none() || m.features_output.is_some()),
                     "ood_stats, ood_stats_sha256 and ood_threshold go together, with features_output",
+                ),
+                (
+                    m.upside_down_margin.is_none()
+                        || (m.ood_stats.is_some() && m.upside_down_margin.is_some_and(f32::is_finite)),
+                    "upside_down_margin: needs ood_stats, and must be a number",
                 ),
             ];
             if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {
