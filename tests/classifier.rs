@@ -291,9 +291,10 @@ fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
     let classifier = Classifier::load(&manifest, false).unwrap();
     assert_eq!(classifier.spec().name, "resnet18-pneumonia-int8");
-    // Both bundled Kermany samples are training images: this checks the
-    // shipped pipeline end to end, not the model's generalisation (see
-    // models/README.md for the validation split).
+    // The normal sample is a training film and the pneumonia one a tune
+    // film (models/split.json): this checks the shipped pipeline end to
+    // end, not the model's generalisation (see models/README.md for the
+    // patient-level validation split).
     for (name, want) in [
         ("kermany_NORMAL_IM-0115-0001.jpeg", Verdict::Normal),
         (
@@ -321,5 +322,55 @@ fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
     assert_eq!(all.models.len(), 2);
     for m in &all.models {
         touchray::infer::manifest::read_verified(&all.resolve(&m.file), &m.sha256).unwrap();
+    }
+}
+
+/// The shipped classifier abstains on what it cannot know: another
+/// modality, a drawing, a chest film upside down or inverted, and the adult
+/// films (it learned from children's films) are out of range, and none of
+/// the adult films is called pneumonia.
+#[test]
+fn films_unlike_the_training_films_are_out_of_range() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
+    let classifier = Classifier::load(&manifest, false).unwrap();
+    let verdict = |scan: &scan::Scan| classifier.analyse(scan).unwrap();
+    let ct = scan::load(&fixtures().join("ood/CT_small.dcm")).unwrap();
+    let a = verdict(&ct);
+    assert_eq!(a.verdict, Verdict::OutOfRange, "CT slice: {a:?}");
+    assert!(a.ood_score.is_some() && a.zone.is_none());
+
+    let film = scan::load(&common::sample("kermany_NORMAL_IM-0115-0001.jpeg")).unwrap();
+    let mut stripes = film.clone();
+    for (i, v) in stripes.pixels.iter_mut().enumerate() {
+        *v = if ((i % stripes.width as usize) / 16).is_multiple_of(2) {
+            0.0
+        } else {
+            1.0
+        };
+    }
+    let mut upside_down = film.clone();
+    upside_down.pixels.reverse();
+    let mut inverted = film.clone();
+    for v in &mut inverted.pixels {
+        *v = 1.0 - *v;
+    }
+    for (what, scan) in [
+        ("stripes", &stripes),
+        ("upside down", &upside_down),
+        ("inverted", &inverted),
+    ] {
+        let a = verdict(scan);
+        assert_eq!(a.verdict, Verdict::OutOfRange, "{what}: {a:?}");
+    }
+    assert!(verdict(&upside_down).upside_down);
+    assert!(!verdict(&film).upside_down);
+
+    let adults = [
+        common::sample("nih_cxr14_DX_nofinding_nccid.dcm"),
+        common::sample("WG04_RG1_J2KI_chest_CR.dcm"),
+    ];
+    for path in adults {
+        let a = verdict(&scan::load(&path).unwrap());
+        assert_ne!(a.verdict, Verdict::Pneumonia, "{}: {a:?}", path.display());
     }
 }
