@@ -45,6 +45,7 @@ pub struct Console {
     wanted: Option<PinFrame>,
     backoff: Duration,
     retry_at: Instant,
+    device_errors: Vec<u8>,
 }
 
 impl Console {
@@ -59,6 +60,7 @@ impl Console {
             wanted: None,
             backoff: FIRST_BACKOFF,
             retry_at: Instant::now(),
+            device_errors: Vec::new(),
         }
     }
 
@@ -113,13 +115,17 @@ impl Console {
             Connected::Graphiti(g) => g.show(frame),
             Connected::DotPad(d) => {
                 let shown = d.show(frame);
-                for code in d.take_errors() {
-                    log::warn!("display reported error {code}; carrying on");
-                }
+                self.device_errors.extend(d.take_errors());
                 shown
             }
             Connected::Plain(d) => d.show(frame),
         }
+    }
+
+    /// Error codes the display reported of its own since the last call
+    /// (Dot Pad error notifications), oldest first; none stopped a frame.
+    pub fn take_device_errors(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.device_errors)
     }
 
     /// Marks the display lost after `error` and schedules a reconnection.

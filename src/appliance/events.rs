@@ -118,6 +118,14 @@ pub enum Event {
     },
     /// The display is back and shows the current frame again.
     DisplayBack,
+    /// The display reported an error of its own and carried on (Dot Pad
+    /// error notification 0x9902); the frame was still shown.
+    DisplayError {
+        /// The device's code.
+        code: u8,
+        /// What the code means.
+        meaning: &'static str,
+    },
     /// The classifier failed on a scan: relief without verdict.
     NoVerdict {
         /// Why.
@@ -133,6 +141,7 @@ impl Event {
             Event::SelfTest { ok: false, .. }
             | Event::BadScan { .. }
             | Event::DisplayLost { .. }
+            | Event::DisplayError { .. }
             | Event::NoVerdict { .. } => log::Level::Warn,
             Event::Down { .. } | Event::Haptic { .. } | Event::State { .. } => log::Level::Debug,
             _ => log::Level::Info,

@@ -382,7 +382,9 @@ impl Appliance {
         let label = prepared.screen(self.view, self.viewport).label();
         let verdict = prepared.finding.map(|f| f.verdict);
         let index = self.shelf.current().map_or(0, |i| i + 1);
-        match self.console.show(frame) {
+        let shown = self.console.show(frame);
+        self.report_device_errors();
+        match shown {
             Ok(()) => {
                 self.summary.shown.insert(index);
                 self.events.emit(Event::Shown {
@@ -393,6 +395,14 @@ impl Appliance {
                 });
             }
             Err(e) => self.display_lost(e),
+        }
+    }
+
+    /// Emits the errors the display reported of its own while showing.
+    fn report_device_errors(&mut self) {
+        for code in self.console.take_device_errors() {
+            let meaning = crate::device::dotpad::packet::error_text(code);
+            self.events.emit(Event::DisplayError { code, meaning });
         }
     }
 
