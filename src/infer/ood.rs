@@ -4,6 +4,22 @@
 //! means and the precision matrix come from the training films
 //! (`models/tools/calibrate.py`), the threshold from held-out ones.
 
+/// Why an out-of-range statistics array cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OodStatsError {
+    /// The array is not `[classes + C, C]`.
+    #[error("shape {shape:?} is not [{classes} + C, C]")]
+    Shape {
+        /// The array's shape.
+        shape: Vec<usize>,
+        /// The classifier's classes.
+        classes: usize,
+    },
+    /// A mean or precision value is NaN or infinite.
+    #[error("values must be finite")]
+    NotFinite,
+}
+
 /// The statistics: class means and the shared precision matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OodStats {
@@ -24,13 +40,13 @@ impl OodStats {
         values: Vec<f32>,
         classes: usize,
         threshold: f32,
-    ) -> Result<OodStats, String> {
+    ) -> Result<OodStats, OodStatsError> {
         match *shape {
             [rows, c] if rows == classes + c && c > 0 => {
                 let mut means = values;
                 let precision = means.split_off(classes * c);
                 if !means.iter().chain(&precision).all(|v| v.is_finite()) {
-                    return Err("values must be finite".into());
+                    return Err(OodStatsError::NotFinite);
                 }
                 Ok(OodStats {
                     channels: c,
@@ -39,7 +55,10 @@ impl OodStats {
                     threshold,
                 })
             }
-            _ => Err(format!("shape {shape:?} is not [{classes} + C, C]")),
+            _ => Err(OodStatsError::Shape {
+                shape: shape.to_vec(),
+                classes,
+            }),
         }
     }
 
