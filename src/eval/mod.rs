@@ -326,25 +326,15 @@ pub fn predictions_csv(predictions: &[Prediction]) -> String {
     let mut csv = String::from("file,label,p_pneumonia,verdict,ood_score,zone_side,zone_level\n");
     for p in predictions {
         let ood = p.ood_score.map(|d| format!("{d:.4}")).unwrap_or_default();
-        let (side, level) = match p.zone {
-            Some(z) => (
-                serde_json::to_value(z.side).ok(),
-                serde_json::to_value(z.level).ok(),
-            ),
-            None => (None, None),
-        };
-        let word = |v: Option<serde_json::Value>| {
-            v.and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
+        let (side, level) = p.zone.map_or(("", ""), |z| (z.side.name(), z.level.name()));
         csv += &format!(
             "{},{},{:.6},{},{ood},{},{}\n",
             csv_field(&p.file),
             label(p),
             p.p_pneumonia,
             p.verdict.name(),
-            word(side),
-            word(level)
+            side,
+            level
         );
     }
     csv

@@ -12,6 +12,10 @@ use super::ood::{pooled, OodStats};
 use super::{Finding, Verdict, Zone};
 use crate::scan::Scan;
 use crate::tactile::resample::resize_bilinear;
+use tract_onnx::prelude::TValue;
+
+/// A feature map's values, row-major, and its `(channels, height, width)`.
+type FeatureMap = (Vec<f32>, (usize, usize, usize));
 
 /// Where the model looked: a map in [0, 1] over the scan, 1 = most weight
 /// for pneumonia.
@@ -172,21 +176,7 @@ impl Classifier {
         if !p.is_finite() {
             return Err(error(&"the model gave no finite probability"));
         }
-        let feature_map = match self.spec().features_output {
-            Some(ix) => {
-                let features = outputs
-                    .get(ix)
-                    .ok_or_else(|| error(&format!("no output {ix}")))?
-                    .to_plain_array_view::<f32>()
-                    .map_err(|e| error(&e))?;
-                let shape = features.shape().to_vec();
-                let [1, fc, fh, fw] = shape[..] else {
-                    return Err(error(&format!("feature map {shape:?}")));
-                };
-                Some((features.iter().copied().collect::<Vec<f32>>(), (fc, fh, fw)))
-            }
-            None => None,
-        };
+        let feature_map = self.feature_map(&outputs)?;
         let ood_score = match (&self.ood, &feature_map) {
             (Some(stats), Some((flat, (fc, _, _)))) if *fc == stats.channels() => {
                 Some(stats.distance(&pooled(flat, *fc)))
@@ -238,27 +228,38 @@ impl Classifier {
         })
     }
 
-    /// The out-of-range distance of `scan` turned 180 degrees.
-    fn turned_distance(&self, scan: &Scan) -> Result<f32, ModelError> {
+    /// The `[1, C, h, w]` feature map among `outputs` as its values and
+    /// `(C, h, w)`, where the manifest names one.
+    fn feature_map(&self, outputs: &[TValue]) -> Result<Option<FeatureMap>, ModelError> {
         let error = |e: &dyn std::fmt::Display| self.network.error(e);
-        let mut turned = scan.clone();
-        turned.pixels.reverse();
-        let outputs = self.network.run(&turned)?;
-        let (Some(ix), Some(stats)) = (self.spec().features_output, &self.ood) else {
-            return Err(error(&"upside_down_margin needs out-of-range statistics"));
+        let Some(ix) = self.spec().features_output else {
+            return Ok(None);
         };
         let features = outputs
             .get(ix)
             .ok_or_else(|| error(&format!("no output {ix}")))?
             .to_plain_array_view::<f32>()
             .map_err(|e| error(&e))?;
-        let flat: Vec<f32> = features.iter().copied().collect();
-        Ok(stats.distance(&pooled(&flat, stats.channels())))
+        let shape = features.shape().to_vec();
+        let [1, fc, fh, fw] = shape[..] else {
+            return Err(error(&format!("feature map {shape:?}")));
+        };
+        Ok(Some((features.iter().copied().collect(), (fc, fh, fw))))
     }
 
-    /// The out-of-range threshold, where the manifest gives one.
-    pub fn ood_threshold(&self) -> Option<f32> {
-        self.ood.as_ref().map(|o| o.threshold)
+    /// The out-of-range distance of `scan` turned 180 degrees.
+    fn turned_distance(&self, scan: &Scan) -> Result<f32, ModelError> {
+        let mut turned = scan.clone();
+        turned.pixels.reverse();
+        let outputs = self.network.run(&turned)?;
+        match (self.feature_map(&outputs)?, &self.ood) {
+            (Some((flat, (fc, _, _))), Some(stats)) if fc == stats.channels() => {
+                Ok(stats.distance(&pooled(&flat, fc)))
+            }
+            _ => Err(self.network.error(
+                "upside_down_margin needs out-of-range statistics that fit the feature map",
+            )),
+        }
     }
 }
 

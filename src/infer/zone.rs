@@ -29,6 +29,17 @@ pub enum Side {
     Both,
 }
 
+impl Side {
+    /// The word in JSON, CSV and speech.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Right => "right",
+            Side::Left => "left",
+            Side::Both => "both",
+        }
+    }
+}
+
 /// Upper, middle or lower third of the lung span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +50,17 @@ pub enum Level {
     Middle,
     /// Lower zone.
     Lower,
+}
+
+impl Level {
+    /// The word in JSON, CSV and speech.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Upper => "upper",
+            Level::Middle => "middle",
+            Level::Lower => "lower",
+        }
+    }
 }
 
 /// A lung zone in the patient's frame.
@@ -93,31 +115,17 @@ impl Zone {
 
     /// In words: "right lower zone", "both middle zones".
     pub fn words(&self) -> String {
-        let level = match self.level {
-            Level::Upper => "upper",
-            Level::Middle => "middle",
-            Level::Lower => "lower",
-        };
+        let (side, level) = (self.side.name(), self.level.name());
         match self.side {
-            Side::Right => format!("right {level} zone"),
-            Side::Left => format!("left {level} zone"),
-            Side::Both => format!("both {level} zones"),
+            Side::Both => format!("{side} {level} zones"),
+            Side::Right | Side::Left => format!("{side} {level} zone"),
         }
     }
 
     /// Two letters for the braille label: side (r, l, b) and level (u, m, l).
     pub fn abbreviation(&self) -> String {
-        let side = match self.side {
-            Side::Right => 'r',
-            Side::Left => 'l',
-            Side::Both => 'b',
-        };
-        let level = match self.level {
-            Level::Upper => 'u',
-            Level::Middle => 'm',
-            Level::Lower => 'l',
-        };
-        format!("{side}{level}")
+        let first = |word: &str| word.chars().next().unwrap_or(' ');
+        format!("{}{}", first(self.side.name()), first(self.level.name()))
     }
 }
 
