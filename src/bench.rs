@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::device::emulator::Kind;
 use crate::device::wire::{measure, WireReport};
-use crate::pipeline::{render_with, Networks, ScanInfo, Timings};
+use crate::pipeline::{render, Networks, ScanInfo, Timings, Wanted};
 use crate::scan::ScanError;
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::Geometry;
@@ -79,10 +79,11 @@ pub fn bench(
     runs: usize,
     networks: &Networks,
 ) -> Result<BenchResult, ScanError> {
-    let first = render_with(path, geometry, networks)?;
+    let wanted = Wanted::all(geometry);
+    let first = render(path, networks, wanted)?;
     let mut timings: Vec<Timings> = Vec::with_capacity(runs);
     for _ in 0..runs {
-        timings.push(render_with(path, geometry, networks)?.timings);
+        timings.push(render(path, networks, wanted)?.timings);
     }
     let stage = |pick: fn(&Timings) -> f64| Stage::of(timings.iter().map(pick).collect());
     Ok(BenchResult {
@@ -217,7 +218,7 @@ pub enum WireBenchError {
 /// first frame, then one zoom step.
 pub fn bench_wire(path: &Path) -> Result<Vec<WireReport>, WireBenchError> {
     let scan = crate::scan::load(path)?;
-    let relief = crate::tactile::Relief::density(&scan);
+    let relief = crate::tactile::density_relief_of(&scan);
     let reps = crate::tactile::representations(&relief);
     let frames = |geometry: Geometry| {
         let mut screen = Screen::default();

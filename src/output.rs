@@ -1,13 +1,13 @@
 //! What `touchray render` writes: the JSON report and the files of `--out`.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::device::preview::pins_image;
-use crate::infer::Verdict;
+use crate::finding::Verdict;
+use crate::imaging::npy::write_npy;
 use crate::pipeline::{Rendering, ScanInfo, Timings};
 use crate::tactile::{DepthSource, Features, RELIEF_SIZE};
 
@@ -53,18 +53,17 @@ pub struct RenderReport {
     pub upside_down: Option<bool>,
     /// The lung zone of the model's attention in the patient's frame, for
     /// pneumonia and uncertain calls; null otherwise.
-    pub zone: Option<crate::infer::Zone>,
+    pub zone: Option<crate::finding::Zone>,
     /// The texture features of the relief.
-    pub features: Features,
+    pub features: Option<Features>,
     /// The pins.
-    pub frame: FrameReport,
+    pub frame: Option<FrameReport>,
     /// Milliseconds per stage.
     pub timings_ms: Timings,
 }
 
 impl From<&Rendering> for RenderReport {
     fn from(r: &Rendering) -> Self {
-        let g = r.frame.geometry();
         let analysis = r.analysis.as_ref().and_then(|a| a.as_ref().ok());
         RenderReport {
             scan: r.scan.clone(),
@@ -75,12 +74,15 @@ impl From<&Rendering> for RenderReport {
             upside_down: analysis.map(|a| a.upside_down),
             zone: analysis.and_then(|a| a.zone),
             features: r.features.clone(),
-            frame: FrameReport {
-                width: g.width,
-                height: g.height,
-                levels: g.levels,
-                heights: r.frame.rows().map(<[u8]>::to_vec).collect(),
-            },
+            frame: r.frame.as_ref().map(|frame| {
+                let g = frame.geometry();
+                FrameReport {
+                    width: g.width,
+                    height: g.height,
+                    levels: g.levels,
+                    heights: frame.rows().map(<[u8]>::to_vec).collect(),
+                }
+            }),
             timings_ms: r.timings,
         }
     }
@@ -96,6 +98,39 @@ pub struct FeaturesReport {
     pub features: Features,
 }
 
+impl std::fmt::Display for FeaturesReport {
+    /// The line `touchray features` prints without `--json`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = &self.features;
+        write!(
+            f,
+            "{:?} relief: depth_std {:.6}, depth_entropy {:.6} bits, edge_total {:.3}, lbp_hist {:.4?}",
+            self.depth_source, x.depth_std, x.depth_entropy, x.edge_total, x.lbp_hist
+        )
+    }
+}
+
+/// The line `touchray render` prints without `--json`: format, size, pins,
+/// relief source and time.
+pub struct RenderSummary<'a>(pub &'a Rendering);
+
+impl std::fmt::Display for RenderSummary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        let s = &r.scan;
+        write!(f, "{} {}x{}", s.source.format, s.width, s.height)?;
+        if let Some(frame) = &r.frame {
+            let g = frame.geometry();
+            write!(f, " -> {}x{} pins, {} levels", g.width, g.height, g.levels)?;
+        }
+        write!(
+            f,
+            ", {:?} relief, {:.1} ms",
+            r.relief.source, r.timings.total
+        )
+    }
+}
+
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {message}", path.display())]
@@ -108,7 +143,7 @@ pub struct OutputError {
 
 /// Writes [`OUTPUT_FILES`] into `dir`, creating it if needed.
 pub fn write_outputs(dir: &Path, rendering: &Rendering) -> Result<(), OutputError> {
-    fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
+    fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
     let reps = &rendering.representations;
     let images = [
         ("grayscale.png", &reps.grayscale),
@@ -117,12 +152,14 @@ pub fn write_outputs(dir: &Path, rendering: &Rendering) -> Result<(), OutputErro
     ];
     for (name, image) in images {
         let path = dir.join(name);
-        image.save(&path).map_err(|e| failed(&path, e))?;
+        image.save(&path).map_err(|e| OutputError::new(&path, e))?;
     }
-    let path = dir.join("pins.png");
-    pins_image(&rendering.frame)
-        .save(&path)
-        .map_err(|e| failed(&path, e))?;
+    if let Some(frame) = &rendering.frame {
+        let path = dir.join("pins.png");
+        pins_image(frame)
+            .save(&path)
+            .map_err(|e| OutputError::new(&path, e))?;
+    }
     if let Some(Ok(analysis)) = &rendering.analysis {
         if let Some(cam) = &analysis.cam {
             let path = dir.join("cam.png");
@@ -131,65 +168,21 @@ pub fn write_outputs(dir: &Path, rendering: &Rendering) -> Result<(), OutputErro
                 image::Luma([(v.clamp(0.0, 1.0) * 255.0).round() as u8])
             })
             .save(&path)
-            .map_err(|e| failed(&path, e))?;
+            .map_err(|e| OutputError::new(&path, e))?;
         }
     }
     let path = dir.join("relief.npy");
     fs::File::create(&path)
         .and_then(|mut f| write_npy(&mut f, &rendering.relief.heights, RELIEF_SIZE, RELIEF_SIZE))
-        .map_err(|e| failed(&path, e))
+        .map_err(|e| OutputError::new(&path, e))
 }
 
-fn failed(path: &Path, e: impl std::fmt::Display) -> OutputError {
-    OutputError {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-/// Writes a row-major `rows x cols` float32 array in NumPy's `.npy` format
-/// (version 1.0, little-endian), readable with `numpy.load`.
-pub fn write_npy(
-    out: &mut impl Write,
-    values: &[f32],
-    rows: usize,
-    cols: usize,
-) -> std::io::Result<()> {
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
-    // Magic (6) + version (2) + header length (2) + header, padded with
-    // spaces and ended by '\n' to a multiple of 64 bytes.
-    let unpadded = 10 + dict.len() + 1;
-    let header = format!(
-        "{dict}{}\n",
-        " ".repeat(unpadded.next_multiple_of(64) - unpadded)
-    );
-    out.write_all(b"\x93NUMPY\x01\x00")?;
-    out.write_all(&(header.len() as u16).to_le_bytes())?;
-    out.write_all(header.as_bytes())?;
-    let mut data = Vec::with_capacity(values.len() * 4);
-    for v in values {
-        data.extend_from_slice(&v.to_le_bytes());
-    }
-    out.write_all(&data)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn npy_header_is_aligned_and_data_follows() {
-        let mut out = Vec::new();
-        write_npy(&mut out, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3).unwrap();
-        assert_eq!(&out[..8], b"\x93NUMPY\x01\x00");
-        let header_len = u16::from_le_bytes([out[8], out[9]]) as usize;
-        assert_eq!((10 + header_len) % 64, 0);
-        let header = std::str::from_utf8(&out[10..10 + header_len]).unwrap();
-        assert!(header.contains("'shape': (2, 3)") && header.ends_with('\n'));
-        assert_eq!(out.len(), 10 + header_len + 24);
-        assert_eq!(
-            &out[10 + header_len..10 + header_len + 4],
-            &1.0f32.to_le_bytes()
-        );
+impl OutputError {
+    /// Writing `path` failed with `e`.
+    pub fn new(path: &Path, e: impl std::fmt::Display) -> OutputError {
+        OutputError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 }

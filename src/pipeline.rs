@@ -46,47 +46,78 @@ impl From<&Scan> for ScanInfo {
     }
 }
 
+/// Something [`Networks::load`] could not use, and what stands in for it.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelWarning {
+    /// The classifier failed to load: no verdicts.
+    #[error("{0}; no verdict")]
+    NoVerdict(ModelError),
+    /// The depth network failed to load: the density relief stands in.
+    #[error("{0}; density relief instead")]
+    DensityRelief(ModelError),
+}
+
 impl Networks {
     /// The networks of `models/manifest.toml` as the appliance uses them: a
     /// classifier that fails to load gives no verdicts (a warning says why;
     /// the relief is still shown); the relief follows `depth`, where `Auto`
     /// falls back to the density relief with a warning and `Midas` fails.
-    /// Fixtures are used only when `allow_fixture`.
+    /// Fixtures are used only when `allow_fixture`. The manifest is read
+    /// once, here.
     pub fn load(
         models: &Path,
         depth: DepthChoice,
         allow_fixture: bool,
-    ) -> Result<(Networks, Vec<String>), ModelError> {
-        let manifest = models.join("manifest.toml");
+    ) -> Result<(Networks, Vec<ModelWarning>), ModelError> {
+        let path = models.join("manifest.toml");
         let mut warnings = Vec::new();
-        let wants_classifier = manifest.is_file()
-            && Manifest::read(&manifest)
-                .map(|m| m.select(Purpose::Classifier, allow_fixture).is_ok())
-                .unwrap_or(true);
-        let classifier = if wants_classifier {
-            Classifier::load(&manifest, allow_fixture)
-                .map_err(|e| warnings.push(format!("{e}; no verdict")))
-                .ok()
+        let manifest = if path.is_file() {
+            match Manifest::read(&path) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    // Unreadable: the classifier's warning says why, and
+                    // the depth choice decides whether that is fatal.
+                    warnings.push(ModelWarning::NoVerdict(e));
+                    None
+                }
+            }
         } else {
             None
         };
-        let depth = load_depth(models, depth, allow_fixture, &mut warnings)?;
+        let classifier = match &manifest {
+            Some(m) if m.select(Purpose::Classifier, allow_fixture).is_ok() => {
+                Classifier::from_manifest(m, allow_fixture)
+                    .map_err(|e| warnings.push(ModelWarning::NoVerdict(e)))
+                    .ok()
+            }
+            _ => None,
+        };
+        // An unreadable manifest is read again by the depth loader, whose
+        // choice says whether that is fatal (MiDaS asked for) or a warning.
+        let depth = load_depth(
+            &path,
+            manifest.as_ref(),
+            depth,
+            allow_fixture,
+            &mut warnings,
+        )?;
         Ok((Networks { classifier, depth }, warnings))
     }
 }
 
-/// The depth network of `models/manifest.toml` for `choice`, as
-/// [`Networks::load`] picks it (a failure under `Auto` is a warning).
+/// The depth network of the manifest for `choice`, as [`Networks::load`]
+/// picks it (a failure under `Auto` is a warning).
 pub fn load_depth(
-    models: &Path,
+    path: &Path,
+    manifest: Option<&Manifest>,
     choice: DepthChoice,
     allow_fixture: bool,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<ModelWarning>,
 ) -> Result<Option<DepthNet>, ModelError> {
-    match DepthNet::for_choice(choice, &models.join("manifest.toml"), allow_fixture) {
+    match DepthNet::for_choice(choice, path, manifest, allow_fixture) {
         Ok(net) => Ok(net),
         Err(e) if choice == DepthChoice::Auto => {
-            warnings.push(format!("{e}; density relief instead"));
+            warnings.push(ModelWarning::DensityRelief(e));
             Ok(None)
         }
         Err(e) => Err(e),
@@ -112,60 +143,69 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// What a render is asked to make beyond the relief, its representations
+/// and the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// The texture features of the relief.
+    pub features: bool,
+    /// The default frame for a display of this geometry.
+    pub frame: Option<Geometry>,
+}
+
+impl Wanted {
+    /// Everything, for a display of `geometry` (render, bench).
+    pub fn all(geometry: Geometry) -> Wanted {
+        Wanted {
+            features: true,
+            frame: Some(geometry),
+        }
+    }
+}
+
 /// Everything one render produces.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Rendering {
     /// What was loaded.
     pub scan: ScanInfo,
     /// The height field.
     pub relief: Relief,
     /// Why the depth network gave no relief (the density relief stands in).
-    pub depth_error: Option<String>,
-    /// The texture features of the relief.
-    pub features: Features,
+    pub depth_error: Option<ModelError>,
+    /// The texture features of the relief, when wanted.
+    pub features: Option<Features>,
     /// The paper's three representations.
     pub representations: Representations,
-    /// The pins to raise: the default [`Screen`] (whole scan, heightmap,
-    /// label and indicator).
-    pub frame: PinFrame,
+    /// The pins to raise, when wanted: the default [`Screen`] (whole scan,
+    /// heightmap, label and indicator).
+    pub frame: Option<PinFrame>,
     /// What the classifier said, if one ran; why it could not, if it failed.
-    pub analysis: Option<Result<Analysis, String>>,
-    /// Time per stage.
+    pub analysis: Option<Result<Analysis, ModelError>>,
+    /// Time per stage (0 for a stage not wanted).
     pub timings: Timings,
 }
 
-/// Loads the scan at `path` and renders it for a display of `geometry`,
-/// without networks.
-pub fn render(path: &Path, geometry: Geometry) -> Result<Rendering, ScanError> {
-    render_with(path, geometry, &Networks::default())
-}
-
-/// As [`render`], with the networks given: the classifier's verdict on the
-/// label and indicator, the depth network's relief.
-pub fn render_with(
-    path: &Path,
-    geometry: Geometry,
-    networks: &Networks,
-) -> Result<Rendering, ScanError> {
+/// Loads the scan at `path` and renders what `wanted` asks with the
+/// networks given: the classifier's verdict on the label and indicator,
+/// the depth network's relief. The one entry to the flow.
+pub fn render(path: &Path, networks: &Networks, wanted: Wanted) -> Result<Rendering, ScanError> {
     let start = Instant::now();
     let scan = scan::load(path)?;
     let load = ms_since(start);
-    let mut rendering = render_scan(&scan, geometry, networks);
+    let mut rendering = render_scan(&scan, networks, wanted);
     rendering.timings.load = load;
     rendering.timings.total = ms_since(start);
     Ok(rendering)
 }
 
-/// Renders an already loaded scan (load time reported as 0). A classifier
-/// that fails leaves the verdict out (the relief is still shown) and its
-/// error in [`Rendering::analysis`]; a depth network that fails leaves the
-/// density relief and its error in [`Rendering::depth_error`].
-pub fn render_scan(scan: &Scan, geometry: Geometry, networks: &Networks) -> Rendering {
+/// [`render`] of an already loaded scan (load time reported as 0). A
+/// classifier that fails leaves the verdict out (the relief is still
+/// shown) and its error in [`Rendering::analysis`]; a depth network that
+/// fails leaves the density relief and its error in
+/// [`Rendering::depth_error`].
+fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
     let start = Instant::now();
-    let analysis = networks
-        .classifier
-        .as_ref()
-        .map(|c| c.analyse(scan).map_err(|e: ModelError| e.to_string()));
+    let analysis = networks.classifier.as_ref().map(|c| c.analyse(scan));
     let classify_ms = ms_since(start);
     let screen = Screen {
         finding: analysis
@@ -179,16 +219,18 @@ pub fn render_scan(scan: &Scan, geometry: Geometry, networks: &Networks) -> Rend
     let relief_ms = ms_since(start);
 
     let t = Instant::now();
-    let features = Features::of(&relief);
-    let features_ms = ms_since(t);
+    let features = wanted.features.then(|| Features::of(&relief));
+    let features_ms = ms_since_if(t, wanted.features);
 
     let t = Instant::now();
     let representations = representations(&relief);
     let representations_ms = ms_since(t);
 
     let t = Instant::now();
-    let frame = compose(&relief, &representations, &screen, geometry);
-    let frame_ms = ms_since(t);
+    let frame = wanted
+        .frame
+        .map(|geometry| compose(&relief, &representations, &screen, geometry));
+    let frame_ms = ms_since_if(t, wanted.frame.is_some());
 
     Rendering {
         scan: ScanInfo::from(scan),
@@ -212,14 +254,22 @@ pub fn render_scan(scan: &Scan, geometry: Geometry, networks: &Networks) -> Rend
 
 /// The relief of `scan`: the depth network's, or the density relief
 /// without one or when it fails (with its error).
-pub fn make_relief(scan: &Scan, depth: Option<&DepthNet>) -> (Relief, Option<String>) {
+pub fn make_relief(scan: &Scan, depth: Option<&DepthNet>) -> (Relief, Option<ModelError>) {
     match depth.map(|d| d.relief(scan)) {
         Some(Ok(relief)) => (relief, None),
-        Some(Err(e)) => (Relief::density(scan), Some(e.to_string())),
-        None => (Relief::density(scan), None),
+        Some(Err(e)) => (crate::tactile::density_relief_of(scan), Some(e)),
+        None => (crate::tactile::density_relief_of(scan), None),
     }
 }
 
 fn ms_since(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
+}
+
+fn ms_since_if(start: Instant, done: bool) -> f64 {
+    if done {
+        ms_since(start)
+    } else {
+        0.0
+    }
 }

@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use serde_json::Value;
-use touchray::appliance::loader::{prepare, Prepared};
+use touchray::appliance::loader::{prepare, PreparedScan};
+use touchray::appliance::signals::Signal;
 use touchray::device::emulator::{Emulator, Faults, Kind, Options, Record};
 use touchray::device::Pattern;
 use touchray::infer::depth::DepthChoice;
@@ -137,8 +138,8 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     // What the display must have shown, made by the library from the same files.
     let (networks, warnings) = Networks::load(&models(), DepthChoice::Auto, false).unwrap();
     assert!(networks.classifier.is_some(), "{warnings:?}");
-    let a: Prepared = prepare(&scans.join("a.jpeg"), &networks).unwrap();
-    let b: Prepared = prepare(&scans.join("b.jpeg"), &networks).unwrap();
+    let a: PreparedScan = prepare(&scans.join("a.jpeg"), &networks).unwrap();
+    let b: PreparedScan = prepare(&scans.join("b.jpeg"), &networks).unwrap();
     let g = Geometry::GRAPHITI;
     let mut zoomed = Viewport::default();
     zoomed.zoom_in();
@@ -174,8 +175,9 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
 
     // The haptic timeline: the start-up test pulse, a tick per press, and
     // each scan's verdict once it is shown.
-    let verdict = |p: &Prepared| Pattern::for_verdict(p.finding.expect("a verdict").verdict);
-    let tick = graphiti_ms(&Pattern::tick());
+    let verdict =
+        |p: &PreparedScan| Signal::for_verdict(p.finding.expect("a verdict").verdict).pattern();
+    let tick = graphiti_ms(&Signal::Tick.pattern());
     let mut timeline = [tick.clone(), tick.clone()].concat();
     timeline.extend(graphiti_ms(&verdict(&a)));
     timeline.extend([tick.clone(), tick.clone(), tick.clone()].concat());

@@ -8,9 +8,10 @@ use common::fixtures;
 
 use std::path::{Path, PathBuf};
 
-use touchray::infer::classifier::{preprocess, read_npy_f32, Classifier};
-use touchray::infer::manifest::{Manifest, ModelError, Purpose};
-use touchray::infer::Verdict;
+use touchray::finding::Verdict;
+use touchray::imaging::npy::read_npy_f32;
+use touchray::infer::classifier::{preprocess, Classifier};
+use touchray::infer::manifest::{Manifest, ModelError};
 use touchray::scan;
 
 fn baseline_manifest() -> PathBuf {
@@ -121,10 +122,7 @@ fn a_wrong_manifest_names_the_key() {
         ),
     )
     .unwrap();
-    assert_eq!(
-        Manifest::read(&manifest).unwrap().models[0].purpose,
-        Purpose::Fixture
-    );
+    assert!(Manifest::read(&manifest).unwrap().models[0].fixture);
     let err = Classifier::load(&manifest, false).unwrap_err().to_string();
     assert!(err.contains("no model with purpose"), "{err}");
     assert!(
@@ -321,7 +319,8 @@ fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
     let all = Manifest::read(&manifest).unwrap();
     assert_eq!(all.models.len(), 2);
     for m in &all.models {
-        touchray::infer::manifest::read_verified(&all.resolve(&m.file), &m.sha256).unwrap();
+        touchray::infer::manifest::read_verified(&all.resolve(&m.model.file), &m.model.sha256)
+            .unwrap();
     }
 }
 

@@ -84,14 +84,16 @@ fn a_fixture_is_used_only_when_asked() {
     assert!(err.contains("no model with purpose = \"depth\""), "{err}");
     assert!(err.contains("--allow-fixture"), "{err}");
     // auto never picks a fixture, even when fixtures are allowed.
-    let auto = DepthNet::for_choice(DepthChoice::Auto, &midas_manifest(), true).unwrap();
+    let auto = DepthNet::for_choice(DepthChoice::Auto, &midas_manifest(), None, true).unwrap();
     assert!(auto.is_none());
     // The shipped models folder has no MiDaS weights: auto is density there.
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
-    assert!(DepthNet::for_choice(DepthChoice::Auto, &shipped, false)
-        .unwrap()
-        .is_none());
-    let err = DepthNet::for_choice(DepthChoice::Midas, &shipped, false).unwrap_err();
+    assert!(
+        DepthNet::for_choice(DepthChoice::Auto, &shipped, None, false)
+            .unwrap()
+            .is_none()
+    );
+    let err = DepthNet::for_choice(DepthChoice::Midas, &shipped, None, false).unwrap_err();
     assert!(err.to_string().contains("depth"), "{err}");
 }
 

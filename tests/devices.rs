@@ -7,14 +7,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use touchray::appliance::buttons::{Button, Buttons, KeyMap};
 use touchray::device::dotpad::DotPadLink;
 use touchray::device::emulator::{Emulator, Faults, Kind, Options};
 use touchray::device::graphiti::GraphitiLink;
 use touchray::device::link::{open_serial, RetryPolicy};
 use touchray::device::pinarray::PinArrayLink;
-use touchray::device::{Button, Buttons, DeviceError, Haptic, Pattern, PinDisplay};
-use touchray::infer::{Finding, Verdict};
-use touchray::pipeline::render;
+use touchray::device::{DeviceError, Haptic, Pattern, PinDisplay};
+use touchray::finding::{Finding, Verdict};
+use touchray::pipeline::{render, Networks, Wanted};
 use touchray::tactile::layout::{compose, Pan, Screen};
 use touchray::tactile::{Geometry, PinFrame};
 
@@ -29,7 +30,8 @@ const POLICY: RetryPolicy = RetryPolicy {
 fn frames(geometry: Geometry) -> (PinFrame, PinFrame) {
     let r = render(
         &common::sample("nih_cxr14_DX_nofinding_nccid.dcm"),
-        geometry,
+        &Networks::default(),
+        Wanted::all(geometry),
     )
     .unwrap();
     let mut screen = Screen {
@@ -242,17 +244,20 @@ fn graphiti_reports_silence_and_unplugging_and_works_after_replugging() {
 fn graphiti_vibrates_and_reports_keys() {
     let emulator = start(Kind::Graphiti, Faults::default());
     let mut g = graphiti(&emulator).unwrap();
-    g.play(&Pattern::uncertain()).unwrap();
+    g.play(&Pattern::from_millis(&[(120, 150), (120, 150), (450, 0)]))
+        .unwrap();
     let ms: Vec<u32> = emulator.record().vibrations.iter().map(|v| v.ms).collect();
     assert_eq!(ms, vec![120, 120, 450]);
     // Right arrow (bit 8 of the high nibble of the second report byte).
     emulator.press(0x80);
-    let event = g.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    let map = KeyMap::default();
+    let mut buttons = map.buttons(&mut g);
+    let event = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
     assert_eq!(event.button, Button::PanRight);
     assert!(event.pressed);
-    let release = g.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    let release = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
     assert!(!release.pressed);
-    assert_eq!(g.next_event(Duration::from_millis(50)).unwrap(), None);
+    assert_eq!(buttons.next_event(Duration::from_millis(50)).unwrap(), None);
 }
 
 fn dotpad(emulator: &Emulator) -> Result<DotPadLink<serialport::TTYPort>, DeviceError> {
@@ -409,7 +414,9 @@ fn dotpad_keys_reach_the_appliance_and_the_text_line_is_shown() {
     emulator.press(14);
     emulator.press(touchray::device::emulator::DOTPAD_FUNCTION_KEYS);
     let mut events = Vec::new();
-    while let Some(e) = pad.next_event(Duration::from_millis(500)).unwrap() {
+    let map = KeyMap::default();
+    let mut buttons = map.buttons(&mut pad);
+    while let Some(e) = buttons.next_event(Duration::from_millis(500)).unwrap() {
         events.push((e.button, e.pressed));
     }
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use touchray::infer::classifier::read_npy_f32;
+use touchray::imaging::npy::read_npy_f32;
 use touchray::tactile::features::{depth_entropy, depth_std, edge_total, lbp_hist};
 
 mod common;

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::buttons::Button;
 use super::press::PressTimings;
-use crate::device::board::LineSpec;
+use crate::device::hal::LineSpec;
 use crate::device::open::DisplaySpec;
-use crate::device::Button;
 use crate::infer::depth::DepthChoice;
 
 /// A board file, checked.
@@ -40,12 +40,32 @@ pub struct Board {
 
 /// A board file that cannot be used, as one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
+#[error("{path}: {problem}")]
 pub struct BoardError {
     /// The board file.
     pub path: String,
     /// What is wrong, naming the key.
-    pub message: String,
+    pub problem: BoardProblem,
+}
+
+/// What is wrong in a board file's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BoardProblem {
+    /// Not TOML, or not the board file's shape (missing, unknown or
+    /// mistyped key), with the line and key where toml can tell.
+    #[error("{0}")]
+    Syntax(String),
+    /// A key whose value cannot be used.
+    #[error("{key}: {message}")]
+    Value {
+        /// The key, with its table (`[buttons] debounce-ms`).
+        key: String,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// The file could not be read.
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 #[derive(Deserialize)]
@@ -105,16 +125,17 @@ struct ThresholdsTable {
 impl Board {
     /// Reads and checks the board file at `path`.
     pub fn read(path: &Path) -> Result<Board, BoardError> {
-        let fail = |message: String| BoardError {
+        let fail = |problem: BoardProblem| BoardError {
             path: path.display().to_string(),
-            message,
+            problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(BoardProblem::Unreadable(e.to_string())))?;
         Board::parse(&text).map_err(fail)
     }
 
     /// Checks the text of a board file; the error names the key.
-    pub fn parse(text: &str) -> Result<Board, String> {
+    pub fn parse(text: &str) -> Result<Board, BoardProblem> {
         let file: File = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -125,36 +146,39 @@ impl Board {
             let at = line
                 .and_then(|l| text.lines().nth(l - 1))
                 .map(|t| t.split_once('=').map_or(t, |(key, _)| key).trim());
-            match (line, at) {
+            BoardProblem::Syntax(match (line, at) {
                 (Some(line), Some(at)) if !at.is_empty() => {
                     format!("line {line} ({at}): {message}")
                 }
                 (Some(line), _) => format!("line {line}: {message}"),
                 _ => message,
-            }
+            })
         })?;
-        let key = |key: &str, e: String| format!("{key}: {e}");
+        let key = |key: &str, e: &dyn std::fmt::Display| BoardProblem::Value {
+            key: key.into(),
+            message: e.to_string(),
+        };
         let display = file
             .display
             .spec
             .parse()
-            .map_err(|e| key("[display] spec", e))?;
+            .map_err(|e| key("[display] spec", &e))?;
         let depth = file
             .models
             .depth
             .parse()
-            .map_err(|e: String| key("[models] depth", e))?;
+            .map_err(|e| key("[models] depth", &e))?;
         let b = &file.buttons;
         let mut buttons: Vec<(Button, LineSpec)> = Vec::new();
         for (name, line) in &b.lines {
-            let button: Button = name.parse().map_err(|e| key("[buttons]", e))?;
+            let button: Button = name.parse().map_err(|e| key("[buttons]", &e))?;
             let line: LineSpec = line
                 .parse()
-                .map_err(|e| key(&format!("[buttons] {name}"), e))?;
+                .map_err(|e| key(&format!("[buttons] {name}"), &e))?;
             if let Some((other, _)) = buttons.iter().find(|(_, l)| *l == line) {
                 return Err(key(
                     &format!("[buttons] {name}"),
-                    format!("line {line:?} is already {}", other.name()),
+                    &format!("line {line:?} is already {}", other.name()),
                 ));
             }
             buttons.push((button, line));
@@ -164,28 +188,28 @@ impl Board {
         if b.debounce_ms > 1000 {
             return Err(key(
                 "[buttons] debounce-ms",
-                format!("{} ms is not a debounce (0..=1000)", b.debounce_ms),
+                &format!("{} ms is not a debounce (0..=1000)", b.debounce_ms),
             ));
         }
         let vibration = match &file.vibration {
-            Some(v) => Some(v.line.parse().map_err(|e| key("[vibration] line", e))?),
+            Some(v) => Some(v.line.parse().map_err(|e| key("[vibration] line", &e))?),
             None => None,
         };
         let t = &file.thresholds;
         if !(100..=10_000).contains(&t.long_press_ms) {
             return Err(key(
                 "[thresholds] long-press-ms",
-                format!("{} ms is out of 100..=10000", t.long_press_ms),
+                &format!("{} ms is out of 100..=10000", t.long_press_ms),
             ));
         }
         if !(50..=5_000).contains(&t.repeat_every_ms) {
             return Err(key(
                 "[thresholds] repeat-every-ms",
-                format!("{} ms is out of 50..=5000", t.repeat_every_ms),
+                &format!("{} ms is out of 50..=5000", t.repeat_every_ms),
             ));
         }
         if file.scans.dir.as_os_str().is_empty() {
-            return Err(key("[scans] dir", "is empty".into()));
+            return Err(key("[scans] dir", &"is empty"));
         }
         Ok(Board {
             name: file.name,
@@ -263,7 +287,7 @@ repeat-every-ms = 250
         ];
         for (from, to, named) in cases {
             let text = GOOD.replacen(from, to, 1);
-            let err = Board::parse(&text).unwrap_err();
+            let err = Board::parse(&text).unwrap_err().to_string();
             assert!(err.contains(named), "{from:?} -> {to:?}: {err}");
             assert!(!err.contains('\n'), "{err}");
         }

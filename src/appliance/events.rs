@@ -3,13 +3,16 @@
 //! their position on the medium, never by file name: names on a clinic's
 //! stick often carry the patient's.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::buttons::Button;
 use super::press::PressKind;
-use crate::infer::Verdict;
+use super::signals::Signal;
+use crate::finding::Verdict;
 
 /// The loop's states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,26 +48,26 @@ pub enum Event {
     },
     /// A button went down (the tick is played at once).
     Down {
-        /// Which.
-        button: String,
+        /// The button that went down.
+        button: Button,
     },
     /// A press counted.
     Press {
-        /// Which.
-        button: String,
-        /// How.
+        /// The button pressed.
+        button: Button,
+        /// Short, long, or a repeat while held.
         kind: PressKind,
     },
     /// A press arrived while a scan was loading; it is acted on afterwards.
     Queued {
-        /// Which.
-        button: String,
+        /// The button pressed.
+        button: Button,
     },
     /// A press that was not acted on, and why.
     Ignored {
-        /// Which.
-        button: String,
-        /// Why.
+        /// The button pressed.
+        button: Button,
+        /// Why nothing was done, in words.
         reason: &'static str,
     },
     /// Loading scan `index` (from 1) of `of` began.
@@ -101,8 +104,8 @@ pub enum Event {
     },
     /// A haptic pattern started.
     Haptic {
-        /// Its name.
-        pattern: &'static str,
+        /// The signal played.
+        pattern: Signal,
     },
     /// The scan list changed.
     Media {
@@ -111,7 +114,7 @@ pub enum Event {
     },
     /// The display stopped answering.
     DisplayLost {
-        /// Why.
+        /// The error that lost it.
         error: String,
         /// Seconds to the next try.
         retry_in_s: f64,
@@ -128,7 +131,7 @@ pub enum Event {
     },
     /// The classifier failed on a scan: relief without verdict.
     NoVerdict {
-        /// Why.
+        /// The classifier's error.
         reason: String,
     },
     /// The loop ended (the script or keyboard finished).
@@ -188,5 +191,31 @@ impl EventLog {
             }
         }
         self.written += 1;
+    }
+}
+
+/// What a run did, for the closing line and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Presses that counted (short, long and repeat).
+    pub presses: u64,
+    /// Positions (from 1) of the scans shown.
+    pub shown: BTreeSet<usize>,
+    /// Positions (from 1) of the scans announced as bad.
+    pub bad: BTreeSet<usize>,
+    /// Times the display was lost.
+    pub display_lost: u64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped after {} presses: {} scans shown, {} announced as bad, display lost {} times",
+            self.presses,
+            self.shown.len(),
+            self.bad.len(),
+            self.display_lost
+        )
     }
 }

@@ -1,5 +1,5 @@
 //! Button sources for simulation and testing: a [`Script`] of presses and
-//! the [`Keyboard`]. (GPIO buttons are [`crate::device::board`]'s; a
+//! the [`Keyboard`]. (GPIO buttons are [`crate::device::hal`]'s; a
 //! display's own keys come with its driver.)
 
 use std::collections::VecDeque;
@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
-use crate::device::{Button, ButtonEvent};
+use super::buttons::{Button, ButtonEvent};
 
 /// How long a scripted or typed press is held unless it says otherwise.
 const TAP: Duration = Duration::from_millis(60);
@@ -45,43 +45,80 @@ pub struct Script {
     last_release: Option<Instant>,
 }
 
+/// A script that cannot be used, as one line naming the file (and line).
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The script file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A line is not a press.
+    #[error("{}line {line}: {message}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Line {
+        /// The script file, once known.
+        path: Option<std::path::PathBuf>,
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
 impl Script {
     /// Reads a script file; the error names the file and line.
-    pub fn read(path: &Path) -> Result<Script, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Script, ScriptError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Script::parse(&text).map_err(|e| match e {
+            ScriptError::Line { line, message, .. } => ScriptError::Line {
+                path: Some(path.to_path_buf()),
+                line,
+                message,
+            },
+            io => io,
+        })
     }
 
     /// Parses a script.
-    pub fn parse(text: &str) -> Result<Script, String> {
+    pub fn parse(text: &str) -> Result<Script, ScriptError> {
         let mut steps = VecDeque::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
                 continue;
             }
-            let fail = |e: String| format!("line {}: {e}", n + 1);
+            let fail = |e: &dyn std::fmt::Display| ScriptError::Line {
+                path: None,
+                line: n + 1,
+                message: e.to_string(),
+            };
             let mut words = line.split_whitespace().peekable();
             let mut when = When::Idle;
             if let Some(delay) = words.peek().and_then(|w| w.strip_prefix('+')) {
                 let ms: u64 = delay
                     .parse()
-                    .map_err(|_| fail(format!("+{delay} is not a delay in ms")))?;
+                    .map_err(|_| fail(&format!("+{delay} is not a delay in ms")))?;
                 when = When::After(Duration::from_millis(ms));
                 words.next();
             }
             let button: Button = words
                 .next()
-                .ok_or_else(|| fail("no button".into()))?
+                .ok_or_else(|| fail(&"no button"))?
                 .parse()
-                .map_err(fail)?;
+                .map_err(|e| fail(&e))?;
             let hold = match (words.next(), words.next(), words.next()) {
                 (None, _, _) => TAP,
                 (Some("hold"), Some(ms), None) => Duration::from_millis(
                     ms.parse()
-                        .map_err(|_| fail(format!("hold {ms:?} is not a time in ms")))?,
+                        .map_err(|_| fail(&format!("hold {ms:?} is not a time in ms")))?,
                 ),
-                _ => return Err(fail(format!("{line:?}: expected BUTTON [hold MS]"))),
+                _ => return Err(fail(&format!("{line:?}: expected BUTTON [hold MS]"))),
             };
             steps.push_back(Step { when, button, hold });
         }
@@ -310,8 +347,15 @@ mod tests {
     fn bad_script_lines_are_named() {
         assert!(Script::parse("next\nzoom\n")
             .unwrap_err()
+            .to_string()
             .starts_with("line 2:"));
-        assert!(Script::parse("+x next").unwrap_err().contains("+x"));
-        assert!(Script::parse("next hold").unwrap_err().contains("line 1"));
+        assert!(Script::parse("+x next")
+            .unwrap_err()
+            .to_string()
+            .contains("+x"));
+        assert!(Script::parse("next hold")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
     }
 }

@@ -5,15 +5,16 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
 
-use crate::infer::Finding;
-use crate::pipeline::{render_scan, Networks, Rendering};
-use crate::scan;
+use crate::finding::Finding;
+use crate::infer::manifest::ModelError;
+use crate::pipeline::{render, Networks, Rendering, Wanted};
+use crate::scan::ScanProblem;
 use crate::tactile::layout::{compose, Screen, View, Viewport};
 use crate::tactile::{Geometry, PinFrame, Relief, Representations};
 
 /// A scan ready to show in any view.
-#[derive(Debug, Clone)]
-pub struct Prepared {
+#[derive(Debug)]
+pub struct PreparedScan {
     /// The height field.
     pub relief: Relief,
     /// Its representations, the CAM view included where there is a map.
@@ -21,13 +22,13 @@ pub struct Prepared {
     /// The classifier's call, if it gave one.
     pub finding: Option<Finding>,
     /// Why the classifier gave none, where one was loaded and failed.
-    pub no_verdict: Option<String>,
+    pub no_verdict: Option<ModelError>,
 }
 
-impl Prepared {
+impl PreparedScan {
     /// Keeps what the views need from a rendering (the scan-sized CAM is
     /// brought onto the relief grid and dropped).
-    pub fn from_rendering(rendering: Rendering) -> Prepared {
+    pub fn from_rendering(rendering: Rendering) -> PreparedScan {
         let Rendering {
             relief,
             representations: reps,
@@ -50,7 +51,7 @@ impl Prepared {
             Some(Err(e)) => (None, Some(e), reps),
             None => (None, None, reps),
         };
-        Prepared {
+        PreparedScan {
             relief,
             representations,
             finding,
@@ -84,28 +85,42 @@ impl Prepared {
     }
 }
 
-/// Reads scan `path` and prepares it with `networks`; the error is the
-/// problem alone, without the file name.
-pub fn prepare(path: &std::path::Path, networks: &Networks) -> Result<Prepared, String> {
-    let scan = scan::load(path).map_err(|e| e.problem.to_string().replace('\n', " "))?;
-    // The geometry only sizes the default frame, which is not used here.
-    let rendering = render_scan(&scan, Geometry::GRAPHITI, networks);
-    Ok(Prepared::from_rendering(rendering))
+/// Why a scan file could not be prepared. Its text names the problem
+/// alone, on one line, never the file (whose name may carry the patient's).
+#[derive(Debug, thiserror::Error)]
+pub enum BadScan {
+    /// The file is not a readable scan.
+    #[error("{}", .0.to_string().replace('\n', " "))]
+    Unreadable(ScanProblem),
+    /// A decoder panicked on it.
+    #[error("the decoder failed on this file")]
+    DecoderPanic,
+}
+
+/// Reads scan `path` and prepares it with `networks` (no features, no
+/// default frame: the loop makes its frames per view).
+pub fn prepare(path: &std::path::Path, networks: &Networks) -> Result<PreparedScan, BadScan> {
+    let wanted = Wanted {
+        features: false,
+        frame: None,
+    };
+    let rendering = render(path, networks, wanted).map_err(|e| BadScan::Unreadable(e.problem))?;
+    Ok(PreparedScan::from_rendering(rendering))
 }
 
 /// A finished load.
 #[derive(Debug)]
-pub struct Loaded {
+pub struct FinishedLoad {
     /// The position it was asked for.
     pub index: usize,
     /// The scan, or what was wrong with its file.
-    pub result: Result<Prepared, String>,
+    pub result: Result<PreparedScan, BadScan>,
 }
 
 /// The loader thread: one scan at a time, in the order asked.
 pub struct Loader {
     jobs: Sender<(usize, PathBuf)>,
-    results: Receiver<Loaded>,
+    results: Receiver<FinishedLoad>,
 }
 
 impl Loader {
@@ -120,9 +135,9 @@ impl Loader {
                     // A decoder that panics on a hostile file must not
                     // take the appliance with it: the file is just bad.
                     let attempt = std::panic::AssertUnwindSafe(|| prepare(&path, &networks));
-                    let result = std::panic::catch_unwind(attempt)
-                        .unwrap_or_else(|_| Err("the decoder failed on this file".into()));
-                    if result_tx.send(Loaded { index, result }).is_err() {
+                    let result =
+                        std::panic::catch_unwind(attempt).unwrap_or(Err(BadScan::DecoderPanic));
+                    if result_tx.send(FinishedLoad { index, result }).is_err() {
                         break;
                     }
                 }
@@ -137,7 +152,7 @@ impl Loader {
     }
 
     /// A finished load, if one is ready.
-    pub fn try_result(&self) -> Option<Loaded> {
+    pub fn try_result(&self) -> Option<FinishedLoad> {
         self.results.try_recv().ok()
     }
 }

@@ -11,102 +11,123 @@
 //! retried with backoff.
 
 pub mod board;
-pub mod console;
+pub mod buttons;
+pub mod display;
 pub mod events;
 pub mod inputs;
 pub mod loader;
 pub mod press;
 pub mod run_loop;
 pub mod scans;
+pub mod signals;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-pub use board::{Board, BoardError};
-pub use events::{Event, EventLog, State};
-pub use run_loop::{Appliance, Summary};
+pub use board::{Board, BoardError, BoardProblem};
+pub use events::{Event, EventLog, State, Summary};
+pub use run_loop::Appliance;
 
 use crate::device::link::RetryPolicy;
 use crate::device::open::DisplaySpec;
-use crate::device::{Buttons, DeviceError, Pattern, Vibrator};
+use crate::device::{DeviceError, Keys, Vibrator};
 use crate::infer::depth::DepthChoice;
-use crate::pipeline::Networks;
+use crate::pipeline::{ModelWarning, Networks};
 use crate::tactile::Geometry;
-use console::Console;
-use inputs::{Keyboard, Script};
+use buttons::KeyMap;
+use display::ReconnectingDisplay;
+use inputs::{Keyboard, Script, ScriptError};
 use loader::Loader;
 use press::PressTracker;
 use scans::ScanShelf;
+use signals::Signal;
+
+/// What an [`Appliance`] is made of, opened and checked by its caller.
+pub(crate) struct Parts {
+    /// The display, connected or to be reconnected.
+    pub display: ReconnectingDisplay,
+    /// The board's vibration motor, if it has one.
+    pub motor: Option<Box<dyn Vibrator>>,
+    /// The board's GPIO buttons, if they are read.
+    pub gpio: Option<Box<dyn Keys>>,
+    /// What the board lines and display keys mean.
+    pub keymap: KeyMap,
+    /// Scripted presses (tests, simulation).
+    pub script: Option<Script>,
+    /// Presses from the keyboard (simulation).
+    pub keyboard: Option<Keyboard>,
+    /// Short, long and repeat presses from down and up edges.
+    pub tracker: PressTracker,
+    /// The scans on the medium.
+    pub shelf: ScanShelf,
+    /// The thread that reads and analyses scans.
+    pub loader: Loader,
+    /// Where events go.
+    pub events: EventLog,
+}
 
 /// How `touchray run` was asked to run (its command-line arguments).
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The board file, e.g. board/rpi4.toml.
-    #[arg(long)]
     pub board: PathBuf,
     /// Read scans from here instead of the board's scan folder.
-    #[arg(long)]
     pub scans: Option<PathBuf>,
     /// Use this display instead of the board's (e.g. an emulator's terminal).
-    #[arg(long)]
     pub display: Option<DisplaySpec>,
     /// Read models from here instead of the board's model folder.
-    #[arg(long)]
     pub models: Option<PathBuf>,
     /// Take presses from a script file (see the README) instead of GPIO.
-    #[arg(long, conflicts_with = "keyboard")]
     pub script: Option<PathBuf>,
-    /// Take presses from the keyboard instead of GPIO (n p + - c r, arrows, q).
-    #[arg(long)]
+    /// Take presses from the keyboard instead of GPIO.
     pub keyboard: bool,
-    /// Write one JSON line per event to FILE (- for standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write one JSON line per event to this file (`-` for standard output).
     pub json_events: Option<PathBuf>,
     /// Accept test fixtures in the manifest (tests only).
-    #[arg(long, hide = true)]
     pub allow_fixture: bool,
 }
 
-/// Why the appliance could not start, as one line; [`ApplianceError::exit_code`]
-/// follows the command line's convention.
+/// Why the appliance could not start, as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplianceError {
-    /// The board file or another input is unusable.
-    #[error("{0}")]
-    Input(String),
-    /// An output could not be written.
-    #[error("{0}")]
-    Output(String),
+    /// The board file is unusable.
+    #[error(transparent)]
+    Board(#[from] BoardError),
+    /// The press script is unusable.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    /// The event log could not be created.
+    #[error("{}: {source}", path.display())]
+    EventLog {
+        /// The file asked for.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The loader thread could not be started.
+    #[error("scan loader thread: {0}")]
+    Thread(std::io::Error),
     /// A device the board names could not be opened.
     #[error("{0}")]
     Device(#[from] DeviceError),
-}
-
-impl ApplianceError {
-    /// 2 for bad input, 1 for output, 3 for devices.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ApplianceError::Input(_) => 2,
-            ApplianceError::Output(_) => 1,
-            ApplianceError::Device(_) => 3,
-        }
-    }
 }
 
 /// Starts the appliance as `options` say, runs the self-test, and loops
 /// until the script or keyboard input is over (with GPIO buttons alone:
 /// until the process is stopped).
 pub fn run(options: &Options) -> Result<Summary, ApplianceError> {
-    let board = Board::read(&options.board).map_err(|e| ApplianceError::Input(e.to_string()))?;
+    let board = Board::read(&options.board)?;
     let script = match &options.script {
-        Some(path) => Some(Script::read(path).map_err(ApplianceError::Input)?),
+        Some(path) => Some(Script::read(path)?),
         None => None,
     };
     let json: Option<Box<dyn Write + Send>> = match &options.json_events {
         Some(p) if p.as_os_str() == "-" => Some(Box::new(std::io::stdout())),
         Some(p) => Some(Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p)
-                .map_err(|e| ApplianceError::Output(format!("{}: {e}", p.display())))?,
+            std::fs::File::create(p).map_err(|source| ApplianceError::EventLog {
+                path: p.clone(),
+                source,
+            })?,
         ))),
         None => None,
     };
@@ -128,22 +149,24 @@ pub fn run(options: &Options) -> Result<Summary, ApplianceError> {
     let models = options.models.clone().unwrap_or(board.models.clone());
     let (networks, model_ok) =
         self_test_models(&models, board.depth, options.allow_fixture, &mut events);
-    let loader = Loader::start(networks)
-        .map_err(|e| ApplianceError::Output(format!("scan loader thread: {e}")))?;
-    let display = options.display.clone().unwrap_or(board.display.clone());
-    let console = Console::new(display, Geometry::GRAPHITI, RetryPolicy::default());
+    let loader = Loader::start(networks).map_err(ApplianceError::Thread)?;
+    let spec = options.display.clone().unwrap_or(board.display.clone());
+    let display = ReconnectingDisplay::new(spec, Geometry::GRAPHITI, RetryPolicy::default());
     let shelf = ScanShelf::new(options.scans.as_ref().unwrap_or(&board.scans));
-    let mut appliance = Appliance::new(
-        console,
+    let mut appliance = Appliance::new(Parts {
+        display,
         motor,
         gpio,
+        keymap: KeyMap {
+            lines: board.buttons.iter().map(|(button, _)| *button).collect(),
+        },
         script,
         keyboard,
-        PressTracker::new(board.presses),
+        tracker: PressTracker::new(board.presses),
         shelf,
         loader,
         events,
-    );
+    });
     self_test_devices(&mut appliance, model_ok);
     Ok(appliance.run())
 }
@@ -157,16 +180,17 @@ fn self_test_models(
     allow_fixture: bool,
     events: &mut EventLog,
 ) -> (Networks, bool) {
-    let (networks, mut problems) = match Networks::load(models, depth, allow_fixture) {
+    let (networks, warnings) = match Networks::load(models, depth, allow_fixture) {
         Ok(loaded) => loaded,
         Err(e) => {
-            let mut problems = vec![format!("{e}; density relief instead")];
+            let mut warnings = vec![ModelWarning::DensityRelief(e)];
             let (networks, more) =
                 Networks::load(models, DepthChoice::Density, allow_fixture).unwrap_or_default();
-            problems.extend(more);
-            (networks, problems)
+            warnings.extend(more);
+            (networks, warnings)
         }
     };
+    let mut problems: Vec<String> = warnings.iter().map(ToString::to_string).collect();
     if networks.classifier.is_none() && problems.is_empty() {
         problems.push(format!(
             "{}: no classifier listed; no verdicts",
@@ -195,13 +219,13 @@ fn self_test_models(
 /// pulse; what failed is announced by touch. Then the appliance says how
 /// many scans there are.
 fn self_test_devices(appliance: &mut Appliance, model_ok: bool) {
-    let display = appliance.console.connect();
+    let display = appliance.display.connect();
     let display_ok = display.is_ok();
     let detail = match display {
         Ok(g) => format!("{}x{} pins, {} levels", g.width, g.height, g.levels),
         Err(e) => {
             let text = e.to_string();
-            appliance.console.lose(e);
+            appliance.display.lose(e);
             text
         }
     };
@@ -210,8 +234,8 @@ fn self_test_devices(appliance: &mut Appliance, model_ok: bool) {
         ok: display_ok,
         detail,
     });
-    let has_vibrator = appliance.motor.is_some() || appliance.console.vibrator().is_some();
-    appliance.signal(Pattern::tick());
+    let has_vibrator = appliance.motor.is_some() || appliance.display.vibrator().is_some();
+    appliance.signal(Signal::Tick);
     let haptic = match appliance.haptics() {
         _ if !has_vibrator => Err("no vibrator: no motor on the board, none in the display".into()),
         Some(e) => Err(e),
@@ -244,13 +268,13 @@ fn self_test_devices(appliance: &mut Appliance, model_ok: bool) {
     faults.push(&status);
     appliance.message(&faults.join(" "));
     if announce {
-        appliance.signal(Pattern::error());
+        appliance.signal(Signal::Error);
     }
 }
 
 #[cfg(feature = "cdev")]
-fn open_motor(line: &crate::device::board::LineSpec) -> Result<Box<dyn Vibrator>, DeviceError> {
-    use crate::device::board::cdev;
+fn open_motor(line: &crate::device::hal::LineSpec) -> Result<Box<dyn Vibrator>, DeviceError> {
+    use crate::device::hal::cdev;
     use crate::device::vibration::{ThreadDelay, VibrationMotor};
     Ok(Box::new(VibrationMotor::new(
         cdev::output(line)?,
@@ -259,18 +283,19 @@ fn open_motor(line: &crate::device::board::LineSpec) -> Result<Box<dyn Vibrator>
 }
 
 #[cfg(feature = "cdev")]
-fn open_buttons(board: &Board) -> Result<Box<dyn Buttons>, DeviceError> {
-    let lines = crate::device::board::cdev::ButtonLines::open(&board.buttons, board.debounce)?;
+fn open_buttons(board: &Board) -> Result<Box<dyn Keys>, DeviceError> {
+    let wired: Vec<_> = board.buttons.iter().map(|(_, line)| line.clone()).collect();
+    let lines = crate::device::hal::cdev::ButtonLines::open(&wired, board.debounce)?;
     Ok(Box::new(lines))
 }
 
 #[cfg(not(feature = "cdev"))]
-fn open_motor(_: &crate::device::board::LineSpec) -> Result<Box<dyn Vibrator>, DeviceError> {
+fn open_motor(_: &crate::device::hal::LineSpec) -> Result<Box<dyn Vibrator>, DeviceError> {
     Err(without_cdev("[vibration] line"))
 }
 
 #[cfg(not(feature = "cdev"))]
-fn open_buttons(_: &Board) -> Result<Box<dyn Buttons>, DeviceError> {
+fn open_buttons(_: &Board) -> Result<Box<dyn Keys>, DeviceError> {
     Err(without_cdev("[buttons] lines"))
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::device::{Button, ButtonEvent};
+use super::buttons::{Button, ButtonEvent};
 
 /// When a hold becomes a long press, and how fast a held button repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,16 +3,19 @@
 //! going. Every press is ticked at once, acted on, queued while a scan
 //! loads, or reported as ignored; none is dropped without a word.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::console::{Console, Reconnect};
-use super::events::{Event, EventLog, State};
+use super::buttons::{Button, ButtonEvent, Buttons, KeyMap};
+use super::display::{Reconnect, ReconnectingDisplay};
+use super::events::{Event, EventLog, State, Summary};
 use super::inputs::{Keyboard, Script};
-use super::loader::{Loaded, Loader, Prepared};
+use super::loader::{FinishedLoad, Loader, PreparedScan};
 use super::press::{Press, PressKind, PressTracker};
 use super::scans::{ScanShelf, ShelfChange};
-use crate::device::{Button, ButtonEvent, Buttons, DeviceError, HapticPlayer, Pattern, Vibrator};
+use super::signals::Signal;
+use super::Parts;
+use crate::device::{DeviceError, HapticPlayer, Keys, Vibrator};
 use crate::tactile::braille::message_frame;
 use crate::tactile::layout::{Pan, View, Viewport};
 
@@ -22,32 +25,6 @@ pub const QUEUE_LIMIT: usize = 32;
 pub const MEDIA_POLL: Duration = Duration::from_millis(500);
 /// Longest wait for input in one turn of the loop.
 const TURN: Duration = Duration::from_millis(5);
-
-/// What a run did, for the closing line and tests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Presses that counted (short, long and repeat).
-    pub presses: u64,
-    /// Positions (from 1) of the scans shown.
-    pub shown: BTreeSet<usize>,
-    /// Positions (from 1) of the scans announced as bad.
-    pub bad: BTreeSet<usize>,
-    /// Times the display was lost.
-    pub display_lost: u64,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "stopped after {} presses: {} scans shown, {} announced as bad, display lost {} times",
-            self.presses,
-            self.shown.len(),
-            self.bad.len(),
-            self.display_lost
-        )
-    }
-}
 
 /// A load under way: where it started and which way it skips bad files.
 #[derive(Debug, Clone, Copy)]
@@ -59,9 +36,10 @@ struct Loading {
 
 /// The appliance between start-up and the end of its input.
 pub struct Appliance {
-    pub(super) console: Console,
+    pub(super) display: ReconnectingDisplay,
     pub(super) motor: Option<Box<dyn Vibrator>>,
-    pub(super) gpio: Option<Box<dyn Buttons>>,
+    pub(super) gpio: Option<Box<dyn Keys>>,
+    pub(super) keymap: KeyMap,
     pub(super) script: Option<Script>,
     pub(super) keyboard: Option<Keyboard>,
     pub(super) tracker: PressTracker,
@@ -72,33 +50,35 @@ pub struct Appliance {
     pub(super) state: State,
     loading: Option<Loading>,
     queue: VecDeque<Press>,
-    shown: Option<Prepared>,
+    shown: Option<PreparedScan>,
     view: View,
     viewport: Viewport,
     next_media_poll: Instant,
-    /// The name of the pattern last started.
-    playing: &'static str,
+    /// The signal last started.
+    playing: Option<Signal>,
     pub(super) summary: Summary,
 }
 
 impl Appliance {
     /// An appliance in the idle state around its parts.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn new(
-        console: Console,
-        motor: Option<Box<dyn Vibrator>>,
-        gpio: Option<Box<dyn Buttons>>,
-        script: Option<Script>,
-        keyboard: Option<Keyboard>,
-        tracker: PressTracker,
-        shelf: ScanShelf,
-        loader: Loader,
-        events: EventLog,
-    ) -> Appliance {
-        Appliance {
-            console,
+    pub(super) fn new(parts: Parts) -> Appliance {
+        let Parts {
+            display,
             motor,
             gpio,
+            keymap,
+            script,
+            keyboard,
+            tracker,
+            shelf,
+            loader,
+            events,
+        } = parts;
+        Appliance {
+            display,
+            motor,
+            gpio,
+            keymap,
             script,
             keyboard,
             tracker,
@@ -113,7 +93,7 @@ impl Appliance {
             view: View::default(),
             viewport: Viewport::default(),
             next_media_poll: Instant::now() + MEDIA_POLL,
-            playing: "",
+            playing: None,
             summary: Summary::default(),
         }
     }
@@ -130,11 +110,11 @@ impl Appliance {
                 self.press(press);
             }
             while let Some(loaded) = self.loader.try_result() {
-                self.loaded(loaded);
+                self.load_finished(loaded);
             }
             if now >= self.next_media_poll {
                 self.next_media_poll = now + MEDIA_POLL;
-                self.media();
+                self.check_media();
             }
             self.reconnect(now);
             let _ = self.haptics();
@@ -172,9 +152,9 @@ impl Appliance {
             events.push(e);
         }
         let mut waited = false;
-        if let Some(keys) = self.console.buttons() {
+        if let Some(keys) = self.display.keys() {
             waited = true;
-            match keys.next_event(TURN) {
+            match self.keymap.buttons(keys).next_event(TURN) {
                 Ok(e) => events.extend(e),
                 Err(e) => self.display_lost(e),
             }
@@ -182,7 +162,7 @@ impl Appliance {
         if let Some(gpio) = self.gpio.as_mut() {
             let wait = if waited { Duration::ZERO } else { TURN };
             waited = true;
-            match gpio.next_event(wait) {
+            match self.keymap.buttons(gpio.as_mut()).next_event(wait) {
                 Ok(e) => events.extend(e),
                 Err(e) => log::warn!("GPIO buttons: {e}"),
             }
@@ -197,12 +177,12 @@ impl Appliance {
         if event.pressed {
             // Heard, at once, whatever the press turns out to be.
             self.events.emit(Event::Down {
-                button: event.button.name().into(),
+                button: event.button,
             });
             // A verdict or error still playing is the answer already on
             // its way; a tick must not cut it short.
-            if self.player.next_due().is_none() || self.playing == "tick" {
-                self.signal(Pattern::tick());
+            if self.player.next_due().is_none() || self.playing == Some(Signal::Tick) {
+                self.signal(Signal::Tick);
             }
         }
         if let Some(press) = self.tracker.event(event) {
@@ -226,11 +206,11 @@ impl Appliance {
         }
         self.summary.presses += 1;
         self.events.emit(Event::Press {
-            button: press.button.name().into(),
+            button: press.button,
             kind: press.kind,
         });
         if self.state == State::Loading {
-            let button = press.button.name().to_string();
+            let button = press.button;
             if self.queue.len() < QUEUE_LIMIT {
                 self.queue.push_back(press);
                 self.events.emit(Event::Queued { button });
@@ -242,25 +222,25 @@ impl Appliance {
             }
             return;
         }
-        self.act(press);
+        self.act_on(press);
     }
 
-    fn act(&mut self, press: Press) {
+    fn act_on(&mut self, press: Press) {
         let long = press.kind == PressKind::Long;
         match press.button {
-            Button::Next if long => self.go(self.shelf.len().checked_sub(1), -1),
-            Button::Next => self.go(self.shelf.step(1), 1),
-            Button::Previous if long => self.go((!self.shelf.is_empty()).then_some(0), 1),
-            Button::Previous => self.go(self.shelf.step(-1), -1),
+            Button::Next if long => self.go_to_scan(self.shelf.len().checked_sub(1), -1),
+            Button::Next => self.go_to_scan(self.shelf.step(1), 1),
+            Button::Previous if long => self.go_to_scan((!self.shelf.is_empty()).then_some(0), 1),
+            Button::Previous => self.go_to_scan(self.shelf.step(-1), -1),
             button => {
                 if self.state != State::Showing {
                     self.events.emit(Event::Ignored {
-                        button: button.name().into(),
+                        button,
                         reason: "no scan shown",
                     });
                     return;
                 }
-                let has_cam = self.shown.as_ref().is_some_and(Prepared::has_cam);
+                let has_cam = self.shown.as_ref().is_some_and(PreparedScan::has_cam);
                 match button {
                     Button::ZoomIn => {
                         self.viewport.zoom_in();
@@ -288,7 +268,7 @@ impl Appliance {
                     _ => {
                         let verdict = self.shown.as_ref().and_then(|s| s.finding);
                         if let Some(f) = verdict {
-                            self.signal(Pattern::for_verdict(f.verdict));
+                            self.signal(Signal::for_verdict(f.verdict));
                         }
                     }
                 }
@@ -298,7 +278,7 @@ impl Appliance {
     }
 
     /// Starts loading scan `index`, skipping bad files in `direction`.
-    fn go(&mut self, index: Option<usize>, direction: isize) {
+    fn go_to_scan(&mut self, index: Option<usize>, direction: isize) {
         match index {
             Some(index) => self.start_load(Loading {
                 index,
@@ -322,7 +302,7 @@ impl Appliance {
         });
     }
 
-    fn loaded(&mut self, loaded: Loaded) {
+    fn load_finished(&mut self, loaded: FinishedLoad) {
         let Some(loading) = self.loading.take() else {
             return;
         };
@@ -332,7 +312,7 @@ impl Appliance {
                 self.shelf.set_current(loaded.index);
                 if let Some(reason) = &prepared.no_verdict {
                     self.events.emit(Event::NoVerdict {
-                        reason: reason.clone(),
+                        reason: reason.to_string(),
                     });
                 }
                 let verdict = prepared.finding.map(|f| f.verdict);
@@ -341,7 +321,7 @@ impl Appliance {
                 self.set_state(State::Showing);
                 self.show_current();
                 if let Some(verdict) = verdict {
-                    self.signal(Pattern::for_verdict(verdict));
+                    self.signal(Signal::for_verdict(verdict));
                 }
             }
             Err(problem) => {
@@ -349,10 +329,10 @@ impl Appliance {
                 self.events.emit(Event::BadScan {
                     index: loaded.index + 1,
                     of,
-                    problem,
+                    problem: problem.to_string(),
                 });
                 self.message(&format!("bad file {} of {of}", loaded.index + 1));
-                self.signal(Pattern::error());
+                self.signal(Signal::Error);
                 self.shown = None;
                 self.shelf.set_current(loaded.index);
                 let tried = loading.tried + 1;
@@ -371,19 +351,19 @@ impl Appliance {
         }
         while !self.queue.is_empty() && self.state != State::Loading {
             if let Some(press) = self.queue.pop_front() {
-                self.act(press);
+                self.act_on(press);
             }
         }
     }
 
     fn show_current(&mut self) {
         let Some(prepared) = &self.shown else { return };
-        let frame = prepared.frame(self.view, self.viewport, self.console.geometry());
+        let frame = prepared.frame(self.view, self.viewport, self.display.geometry());
         let label = prepared.screen(self.view, self.viewport).label();
         let verdict = prepared.finding.map(|f| f.verdict);
         let index = self.shelf.current().map_or(0, |i| i + 1);
-        let shown = self.console.show(frame);
-        self.report_device_errors();
+        let shown = self.display.show(frame);
+        self.report_display_faults();
         match shown {
             Ok(()) => {
                 self.summary.shown.insert(index);
@@ -399,18 +379,20 @@ impl Appliance {
     }
 
     /// Emits the errors the display reported of its own while showing.
-    fn report_device_errors(&mut self) {
-        for code in self.console.take_device_errors() {
-            let meaning = crate::device::dotpad::packet::error_text(code);
-            self.events.emit(Event::DisplayError { code, meaning });
+    fn report_display_faults(&mut self) {
+        for fault in self.display.take_faults() {
+            self.events.emit(Event::DisplayError {
+                code: fault.code,
+                meaning: fault.meaning,
+            });
         }
     }
 
     /// Puts a braille message on the display.
     pub(super) fn message(&mut self, text: &str) {
         self.events.emit(Event::Message { text: text.into() });
-        let frame = message_frame(text, self.console.geometry());
-        if let Err(e) = self.console.show(frame) {
+        let frame = message_frame(text, self.display.geometry());
+        if let Err(e) = self.display.show(frame) {
             self.display_lost(e);
         }
     }
@@ -418,11 +400,11 @@ impl Appliance {
     fn no_scans(&mut self) {
         self.shown = None;
         self.message("no scans");
-        self.signal(Pattern::error());
+        self.signal(Signal::Error);
         self.set_state(State::Error);
     }
 
-    fn media(&mut self) {
+    fn check_media(&mut self) {
         let change = self.shelf.refresh();
         if change == ShelfChange::Same {
             return;
@@ -432,7 +414,7 @@ impl Appliance {
         });
         match change {
             ShelfChange::Gone if self.state != State::Loading => self.no_scans(),
-            ShelfChange::Arrived if self.state != State::Loading => self.go(Some(0), 1),
+            ShelfChange::Arrived if self.state != State::Loading => self.go_to_scan(Some(0), 1),
             _ => {}
         }
     }
@@ -446,15 +428,15 @@ impl Appliance {
 
     fn display_lost(&mut self, error: DeviceError) {
         self.summary.display_lost += 1;
-        let error = self.console.lose(error);
+        let error = self.display.lose(error);
         self.events.emit(Event::DisplayLost {
             error: error.to_string(),
-            retry_in_s: self.console.retry_in().as_secs_f64(),
+            retry_in_s: self.display.retry_in().as_secs_f64(),
         });
     }
 
     fn reconnect(&mut self, now: Instant) {
-        match self.console.poll(now) {
+        match self.display.poll(now) {
             Reconnect::Nothing => {}
             Reconnect::Back => self.events.emit(Event::DisplayBack),
             Reconnect::Failed(e, wait) => log::debug!(
@@ -464,19 +446,18 @@ impl Appliance {
         }
     }
 
-    /// Starts `pattern` (cutting short the one playing) on the motor, or
+    /// Starts `signal` (cutting short the one playing) on the motor, or
     /// else the display's own vibrator.
-    pub(super) fn signal(&mut self, pattern: Pattern) {
-        self.events.emit(Event::Haptic {
-            pattern: pattern.name,
-        });
-        let longest = match (&self.motor, self.console.vibrator()) {
+    pub(super) fn signal(&mut self, signal: Signal) {
+        self.events.emit(Event::Haptic { pattern: signal });
+        let pattern = signal.pattern();
+        let longest = match (&self.motor, self.display.vibrator()) {
             (Some(m), _) => m.longest(),
             (None, Some(v)) => v.longest(),
             (None, None) => None,
         };
         self.player.play(&pattern, Instant::now(), longest);
-        self.playing = pattern.name;
+        self.playing = Some(signal);
         // Failures are logged and handled inside; the loop goes on.
         let _ = self.haptics();
     }
@@ -485,7 +466,7 @@ impl Appliance {
     /// vibrator failed.
     pub(super) fn haptics(&mut self) -> Option<String> {
         let now = Instant::now();
-        let result = match (self.motor.as_mut(), self.console.vibrator()) {
+        let result = match (self.motor.as_mut(), self.display.vibrator()) {
             (Some(motor), _) => self.player.poll(now, motor.as_mut()),
             (None, Some(v)) => self.player.poll(now, v),
             (None, None) => {

@@ -1,23 +1,11 @@
-//! Haptic signals: a [`Pattern`] is a rhythm of vibration pulses, played by
-//! whatever [`Haptic`] the board has (a motor on a GPIO pin, or the
-//! display's own vibrator).
-//!
-//! The four signals differ in rhythm, not strength, so they stay distinct
-//! on weak motors and through gloves:
-//!
-//! | signal    | rhythm                              | reads as          |
-//! |-----------|-------------------------------------|-------------------|
-//! | pneumonia | three long (400 ms), 200 ms apart   | "— — —"           |
-//! | normal    | one short (150 ms)                  | "·"               |
-//! | uncertain | short, short, long                  | "· · —"           |
-//! | out of range | four short (100 ms), 150 ms apart | "· · · ·"         |
-//! | error     | one continuous buzz (1.5 s)         | "━━━━"            |
-//! | tick      | one 40 ms tap: a press was heard    |                   |
+//! Haptic rhythms: a [`Pattern`] is a sequence of vibration pulses, played
+//! by whatever [`Haptic`] the board has (a motor on a GPIO pin, or the
+//! display's own vibrator). What a rhythm means is the appliance's business
+//! (`appliance::signals`); here it is only pulses.
 
 use std::time::{Duration, Instant};
 
 use super::DeviceError;
-use crate::infer::Verdict;
 
 /// One buzz and the quiet after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,84 +16,24 @@ pub struct Pulse {
     pub off: Duration,
 }
 
-const fn pulse(on_ms: u64, off_ms: u64) -> Pulse {
-    Pulse {
-        on: Duration::from_millis(on_ms),
-        off: Duration::from_millis(off_ms),
-    }
-}
-
 /// A rhythm of pulses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
-    /// What the pattern means, for logs.
-    pub name: &'static str,
     /// The pulses, in order.
     pub pulses: Vec<Pulse>,
 }
 
 impl Pattern {
-    /// Three long pulses.
-    pub fn pneumonia() -> Pattern {
+    /// A pattern from (on, off) pairs in milliseconds.
+    pub fn from_millis(pulses: &[(u64, u64)]) -> Pattern {
         Pattern {
-            name: "pneumonia",
-            pulses: vec![pulse(400, 200), pulse(400, 200), pulse(400, 0)],
-        }
-    }
-
-    /// One short pulse.
-    pub fn normal() -> Pattern {
-        Pattern {
-            name: "normal",
-            pulses: vec![pulse(150, 0)],
-        }
-    }
-
-    /// Short, short, long.
-    pub fn uncertain() -> Pattern {
-        Pattern {
-            name: "uncertain",
-            pulses: vec![pulse(120, 150), pulse(120, 150), pulse(450, 0)],
-        }
-    }
-
-    /// Four short pulses: the model abstains (the film is unlike its
-    /// training films). Unlike "uncertain", no long pulse: no lean either way.
-    pub fn out_of_range() -> Pattern {
-        Pattern {
-            name: "out_of_range",
-            pulses: vec![
-                pulse(100, 150),
-                pulse(100, 150),
-                pulse(100, 150),
-                pulse(100, 0),
-            ],
-        }
-    }
-
-    /// One continuous buzz.
-    pub fn error() -> Pattern {
-        Pattern {
-            name: "error",
-            pulses: vec![pulse(1500, 0)],
-        }
-    }
-
-    /// A short tap acknowledging a press.
-    pub fn tick() -> Pattern {
-        Pattern {
-            name: "tick",
-            pulses: vec![pulse(40, 0)],
-        }
-    }
-
-    /// The signal for a verdict.
-    pub fn for_verdict(verdict: Verdict) -> Pattern {
-        match verdict {
-            Verdict::Pneumonia => Pattern::pneumonia(),
-            Verdict::Normal => Pattern::normal(),
-            Verdict::Uncertain => Pattern::uncertain(),
-            Verdict::OutOfRange => Pattern::out_of_range(),
+            pulses: pulses
+                .iter()
+                .map(|&(on, off)| Pulse {
+                    on: Duration::from_millis(on),
+                    off: Duration::from_millis(off),
+                })
+                .collect(),
         }
     }
 
@@ -228,29 +156,6 @@ impl<T: Haptic + ?Sized> Haptic for Box<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_four_signals_have_different_rhythms() {
-        let rhythm = |p: Pattern| -> Vec<(u128, u128)> {
-            p.pulses
-                .iter()
-                .map(|x| (x.on.as_millis(), x.off.as_millis()))
-                .collect()
-        };
-        let all = [
-            rhythm(Pattern::pneumonia()),
-            rhythm(Pattern::normal()),
-            rhythm(Pattern::uncertain()),
-            rhythm(Pattern::error()),
-        ];
-        for (i, a) in all.iter().enumerate() {
-            for b in &all[i + 1..] {
-                assert_ne!(a, b);
-            }
-        }
-        assert_eq!(Pattern::pneumonia().pulses.len(), 3);
-        assert_eq!(Pattern::pneumonia().duration(), Duration::from_millis(1600));
-    }
-
     /// Records (ms since start, buzz length or stop).
     #[derive(Default)]
     struct Log(Vec<(u64, Option<u64>)>, Option<Instant>);
@@ -275,7 +180,7 @@ mod tests {
         let t0 = Instant::now();
         let mut log = Log(Vec::new(), Some(t0));
         let mut player = HapticPlayer::new();
-        player.play(&Pattern::error(), t0, log.longest());
+        player.play(&Pattern::from_millis(&[(1500, 0)]), t0, log.longest());
         // Polled as if time jumped: steps keep their order, none is lost.
         let ms = |m| t0 + Duration::from_millis(m);
         player.poll(ms(0), &mut log).unwrap();
@@ -288,9 +193,13 @@ mod tests {
         assert_eq!(log.0[2].1, None);
         assert_eq!(player.next_due(), None);
         // A new pattern cuts the old one short; the motor is stopped first.
-        player.play(&Pattern::pneumonia(), ms(2000), None);
+        player.play(
+            &Pattern::from_millis(&[(400, 200), (400, 0)]),
+            ms(2000),
+            None,
+        );
         player.poll(ms(2000), &mut log).unwrap();
-        player.play(&Pattern::tick(), ms(2100), None);
+        player.play(&Pattern::from_millis(&[(40, 0)]), ms(2100), None);
         player.poll(ms(2200), &mut log).unwrap();
         let tail: Vec<Option<u64>> = log.0[3..].iter().map(|e| e.1).collect();
         assert_eq!(tail, vec![Some(400), Some(40), None]);

@@ -7,12 +7,12 @@
 //! drivers against embedded-hal 1.0, so that the same code drives real
 //! hardware, the emulators in [`emulator`] and the test models.
 
-pub mod board;
-pub mod buttons;
 pub mod dotpad;
 pub mod emulator;
 pub mod graphiti;
+pub mod hal;
 pub mod haptic;
+pub mod keys;
 pub mod link;
 pub mod open;
 pub mod pinarray;
@@ -21,10 +21,67 @@ pub mod shiftreg;
 pub mod vibration;
 pub mod wire;
 
-pub use buttons::{Button, ButtonEvent, Buttons};
 pub use haptic::{play_blocking, Haptic, HapticPlayer, Pattern, Pulse, Vibrator};
+pub use keys::{Key, KeyEvent, Keys};
 
 use crate::tactile::{Geometry, PinFrame};
+
+/// The serial pin displays touchray speaks to, by protocol: one name for
+/// the display spec, the emulator and USB recognition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisplayKind {
+    /// Orbit Research Graphiti (and Graphiti Plus).
+    Graphiti,
+    /// Dot Inc. Dot Pad 320.
+    DotPad,
+    /// A board speaking the touchray pin-array protocol.
+    PinArray,
+}
+
+impl DisplayKind {
+    /// Every kind.
+    pub const ALL: [DisplayKind; 3] = [
+        DisplayKind::Graphiti,
+        DisplayKind::DotPad,
+        DisplayKind::PinArray,
+    ];
+
+    /// Its name in display specs, emulator arguments and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DisplayKind::Graphiti => "graphiti",
+            DisplayKind::DotPad => "dotpad",
+            DisplayKind::PinArray => "pinarray",
+        }
+    }
+}
+
+impl std::fmt::Display for DisplayKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DisplayKind {
+    type Err = SpecError;
+    fn from_str(s: &str) -> Result<Self, SpecError> {
+        DisplayKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                SpecError(format!(
+                    "unknown device {s:?} (graphiti, dotpad or pinarray)"
+                ))
+            })
+    }
+}
+
+/// A display, device or GPIO line named wrongly (on the command line or in
+/// a board file): what is wrong, in words that quote the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SpecError(pub String);
 
 /// Why a device could not do what was asked. Each renders as one line
 /// naming the device.
@@ -102,12 +159,36 @@ impl DeviceError {
     }
 }
 
+/// A fault a display reported of its own and carried on after (a Dot Pad
+/// error notification): the frame was still shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisplayFault {
+    /// The device's code.
+    pub code: u8,
+    /// What the code means, in the device's documentation.
+    pub meaning: &'static str,
+}
+
 /// A display that raises pins: real hardware, an emulator, or a preview.
+/// Beyond pins, a display may offer keys and a vibrator of its own; the
+/// defaults say it has neither.
 pub trait PinDisplay {
     /// The pin layout frames must have.
     fn geometry(&self) -> Geometry;
     /// Raises the pins of `frame`; returns once the display has it.
     fn show(&mut self, frame: &PinFrame) -> Result<(), DeviceError>;
+    /// The display's own keys, where it has them.
+    fn keys(&mut self) -> Option<&mut dyn Keys> {
+        None
+    }
+    /// The display's own vibrator, where it has one.
+    fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {
+        None
+    }
+    /// Faults the display reported since the last call, oldest first.
+    fn take_faults(&mut self) -> Vec<DisplayFault> {
+        Vec::new()
+    }
 }
 
 impl<T: PinDisplay + ?Sized> PinDisplay for Box<T> {
@@ -116,6 +197,15 @@ impl<T: PinDisplay + ?Sized> PinDisplay for Box<T> {
     }
     fn show(&mut self, frame: &PinFrame) -> Result<(), DeviceError> {
         (**self).show(frame)
+    }
+    fn keys(&mut self) -> Option<&mut dyn Keys> {
+        (**self).keys()
+    }
+    fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {
+        (**self).vibrator()
+    }
+    fn take_faults(&mut self) -> Vec<DisplayFault> {
+        (**self).take_faults()
     }
 }
 

@@ -9,7 +9,7 @@ use super::graphiti::GraphitiLink;
 use super::link::{open_serial, RetryPolicy};
 use super::pinarray::PinArrayLink;
 use super::preview::{PngPreview, TerminalPreview};
-use super::{dotpad, graphiti, pinarray, DeviceError, PinDisplay};
+use super::{dotpad, graphiti, pinarray, DeviceError, DisplayKind, PinDisplay, SpecError};
 use crate::tactile::Geometry;
 
 /// A display named on the command line.
@@ -35,54 +35,67 @@ pub struct ShiftRegisterSpec {
     /// The spidev device, e.g. `/dev/spidev0.0`.
     pub spi: String,
     /// The latch (RCLK) line.
-    pub latch: super::board::LineSpec,
+    pub latch: super::hal::LineSpec,
     /// The output-enable (/OE) line.
-    pub output_enable: super::board::LineSpec,
+    pub output_enable: super::hal::LineSpec,
     /// Pins across and down.
     pub size: (u32, u32),
     /// SPI clock.
     pub hz: u32,
 }
 
-impl std::str::FromStr for DisplaySpec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (kind, rest) = s.split_once(':').unwrap_or((s, ""));
-        let path = || {
-            if rest.is_empty() {
-                Err(format!(
-                    "display {s:?}: give a path, e.g. {kind}:/dev/ttyACM0"
-                ))
-            } else {
-                Ok(PathBuf::from(rest))
-            }
-        };
+impl DisplaySpec {
+    /// The serial display of `kind` at `path`.
+    pub fn serial(kind: DisplayKind, path: PathBuf) -> DisplaySpec {
         match kind {
-            "graphiti" => Ok(DisplaySpec::Graphiti(path()?)),
-            "dotpad" => Ok(DisplaySpec::DotPad(path()?)),
-            "pinarray" => Ok(DisplaySpec::PinArray(path()?)),
-            "png" => Ok(DisplaySpec::Png(path()?)),
-            "term" if rest.is_empty() => Ok(DisplaySpec::Terminal),
-            "shiftreg" => parse_shiftreg(rest).map(DisplaySpec::ShiftRegister),
-            _ => Err(format!(
-                "display {s:?}: expected graphiti:PATH, dotpad:PATH, pinarray:PATH, \
-                 shiftreg:SPIDEV,latch=..,oe=..,size=WxH, png:FILE or term"
-            )),
+            DisplayKind::Graphiti => DisplaySpec::Graphiti(path),
+            DisplayKind::DotPad => DisplaySpec::DotPad(path),
+            DisplayKind::PinArray => DisplaySpec::PinArray(path),
         }
     }
 }
 
-fn parse_shiftreg(rest: &str) -> Result<ShiftRegisterSpec, String> {
+impl std::str::FromStr for DisplaySpec {
+    type Err = SpecError;
+
+    fn from_str(s: &str) -> Result<Self, SpecError> {
+        let (kind, rest) = s.split_once(':').unwrap_or((s, ""));
+        let path = || {
+            if rest.is_empty() {
+                Err(SpecError(format!(
+                    "display {s:?}: give a path, e.g. {kind}:/dev/ttyACM0"
+                )))
+            } else {
+                Ok(PathBuf::from(rest))
+            }
+        };
+        if let Ok(serial) = kind.parse::<DisplayKind>() {
+            return Ok(DisplaySpec::serial(serial, path()?));
+        }
+        match kind {
+            "png" => Ok(DisplaySpec::Png(path()?)),
+            "term" if rest.is_empty() => Ok(DisplaySpec::Terminal),
+            "shiftreg" => parse_shiftreg(rest).map(DisplaySpec::ShiftRegister),
+            _ => Err(SpecError(format!(
+                "display {s:?}: expected graphiti:PATH, dotpad:PATH, pinarray:PATH, \
+                 shiftreg:SPIDEV,latch=..,oe=..,size=WxH, png:FILE or term"
+            ))),
+        }
+    }
+}
+
+/// The fields of a `shiftreg:` spec; the error quotes the part at fault.
+fn parse_shiftreg(rest: &str) -> Result<ShiftRegisterSpec, SpecError> {
     let mut parts = rest.split(',');
     let spi = parts.next().filter(|p| !p.is_empty() && !p.contains('='));
-    let spi =
-        spi.ok_or("shiftreg: start with the spidev path, e.g. shiftreg:/dev/spidev0.0,...")?;
+    let spi = spi.ok_or_else(|| {
+        SpecError("shiftreg: start with the spidev path, e.g. shiftreg:/dev/spidev0.0,...".into())
+    })?;
     let (mut latch, mut oe, mut size, mut hz) = (None, None, None, 1_000_000);
     for part in parts {
         let (key, value) = part
             .split_once('=')
-            .ok_or_else(|| format!("shiftreg: {part:?} is not KEY=VALUE"))?;
+            .ok_or_else(|| SpecError(format!("shiftreg: {part:?} is not KEY=VALUE")))?;
         match key {
             "latch" => latch = Some(value.parse()?),
             "oe" => oe = Some(value.parse()?),
@@ -90,26 +103,26 @@ fn parse_shiftreg(rest: &str) -> Result<ShiftRegisterSpec, String> {
                 let (w, h) = value
                     .split_once('x')
                     .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
-                    .ok_or_else(|| format!("shiftreg: size {value:?} is not WxH"))?;
+                    .ok_or_else(|| SpecError(format!("shiftreg: size {value:?} is not WxH")))?;
                 size = Some((w, h));
             }
             "hz" => {
                 hz = value
                     .parse()
-                    .map_err(|_| format!("shiftreg: hz {value:?} is not a number"))?
+                    .map_err(|_| SpecError(format!("shiftreg: hz {value:?} is not a number")))?
             }
             _ => {
-                return Err(format!(
+                return Err(SpecError(format!(
                     "shiftreg: unknown key {key:?} (latch, oe, size, hz)"
-                ))
+                )))
             }
         }
     }
     Ok(ShiftRegisterSpec {
         spi: spi.to_string(),
-        latch: latch.ok_or("shiftreg: latch=LINE is missing")?,
-        output_enable: oe.ok_or("shiftreg: oe=LINE is missing")?,
-        size: size.ok_or("shiftreg: size=WxH is missing")?,
+        latch: latch.ok_or_else(|| SpecError("shiftreg: latch=LINE is missing".into()))?,
+        output_enable: oe.ok_or_else(|| SpecError("shiftreg: oe=LINE is missing".into()))?,
+        size: size.ok_or_else(|| SpecError("shiftreg: size=WxH is missing".into()))?,
         hz,
     })
 }
@@ -141,7 +154,7 @@ pub fn open_display(
 
 #[cfg(feature = "cdev")]
 fn open_shift_register(spec: &ShiftRegisterSpec) -> Result<Box<dyn PinDisplay>, DeviceError> {
-    use super::board::cdev;
+    use super::hal::cdev;
     let array = super::shiftreg::ShiftRegisterArray::new(
         cdev::spi(&spec.spi, spec.hz)?,
         cdev::output(&spec.latch)?,
@@ -169,18 +182,35 @@ pub struct PortInfo {
     /// USB vendor and product id, if it is a USB port.
     pub usb: Option<(u16, u16)>,
     /// The display recognised by its USB id.
-    pub display: Option<&'static str>,
+    pub display: Option<DisplayKind>,
 }
 
 /// The display a USB id belongs to.
-pub fn recognise(vid: u16, pid: u16) -> Option<&'static str> {
+pub fn recognise(vid: u16, pid: u16) -> Option<DisplayKind> {
     if graphiti::USB_IDS.contains(&(vid, pid)) {
-        Some("graphiti")
+        Some(DisplayKind::Graphiti)
     } else if dotpad::USB_IDS.contains(&(vid, pid)) {
-        Some("dotpad")
+        Some(DisplayKind::DotPad)
     } else {
         None
     }
+}
+
+/// The table `touchray devices` prints: path, USB id and display, a port a
+/// line.
+pub fn ports_table(ports: &[PortInfo]) -> String {
+    if ports.is_empty() {
+        return "no serial ports\n".into();
+    }
+    let mut text = String::new();
+    for p in ports {
+        let usb = p
+            .usb
+            .map_or("-".to_string(), |(v, d)| format!("{v:04X}:{d:04X}"));
+        let display = p.display.map_or("-", DisplayKind::name);
+        text += &format!("{:<24} {:<10} {display}\n", p.path, usb);
+    }
+    text
 }
 
 /// The serial ports of this machine, USB displays recognised.
@@ -212,7 +242,7 @@ pub fn list_ports() -> Result<Vec<PortInfo>, DeviceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::board::LineSpec;
+    use crate::device::hal::LineSpec;
 
     #[test]
     fn display_specs_parse() {
@@ -242,14 +272,14 @@ mod tests {
         let err = "shiftreg:/dev/spidev0.0,latch=gpiochip0:25,size=16x8"
             .parse::<DisplaySpec>()
             .unwrap_err();
-        assert!(err.contains("oe=LINE is missing"), "{err}");
+        assert!(err.0.contains("oe=LINE is missing"), "{err}");
     }
 
     #[test]
     fn usb_ids_are_recognised() {
-        assert_eq!(recognise(0x1FC9, 0x8217), Some("graphiti"));
-        assert_eq!(recognise(0x0483, 0xA366), Some("graphiti"));
-        assert_eq!(recognise(0x0403, 0x6010), Some("dotpad"));
+        assert_eq!(recognise(0x1FC9, 0x8217), Some(DisplayKind::Graphiti));
+        assert_eq!(recognise(0x0483, 0xA366), Some(DisplayKind::Graphiti));
+        assert_eq!(recognise(0x0403, 0x6010), Some(DisplayKind::DotPad));
         assert_eq!(recognise(0x0403, 0x6001), None);
     }
 }

@@ -101,10 +101,12 @@ mod tests {
     }
 
     #[test]
-    fn pneumonia_is_three_long_pulses_on_the_pin() {
+    fn three_long_pulses_are_three_long_edges_on_the_pin() {
         let t = Timeline::default();
         let mut motor = VibrationMotor::new(t.clone(), t.clone()).unwrap();
-        motor.play(&Pattern::pneumonia()).unwrap();
+        motor
+            .play(&Pattern::from_millis(&[(400, 200), (400, 200), (400, 0)]))
+            .unwrap();
         let edges: Vec<(u32, bool)> = t.0.borrow().1.clone();
         assert_eq!(
             edges,

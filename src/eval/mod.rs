@@ -14,14 +14,16 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 mod calibration;
+mod report;
 mod roc;
 
 pub use calibration::{ece, reliability_image};
+pub use report::{features_csv, predictions_csv, write_eval_files};
 pub use roc::{auc, roc_image, roc_points};
 
+use crate::finding::{Verdict, Zone};
 use crate::infer::classifier::Classifier;
 use crate::infer::depth::DepthNet;
-use crate::infer::{Verdict, Zone};
 use crate::pipeline::make_relief;
 use crate::tactile::{DepthSource, Features};
 
@@ -198,9 +200,43 @@ pub fn metrics(outcomes: &[(bool, f32)], threshold: f32, band: [f32; 2]) -> Metr
     }
 }
 
+/// Why a folder cannot be evaluated, as one line naming it.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A folder could not be listed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The folder lacks one of the two classes.
+    #[error("{}: needs NORMAL/ and PNEUMONIA/ subfolders", dir.display())]
+    MissingClass {
+        /// The folder.
+        dir: PathBuf,
+    },
+}
+
+/// Why one image was skipped.
+#[derive(Debug, thiserror::Error)]
+pub enum SkipReason {
+    /// It is not a readable scan.
+    #[error("{0}")]
+    Scan(crate::scan::ScanProblem),
+    /// The classifier failed on it.
+    #[error(transparent)]
+    Model(#[from] crate::infer::manifest::ModelError),
+}
+
 /// The labelled images under `dir`: `NORMAL/` and `PNEUMONIA/` in any case.
-pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, EvalError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| EvalError::Io { path, source }
+    };
+    let entries = std::fs::read_dir(dir).map_err(io(dir))?;
     let mut files = Vec::new();
     let mut found = [false, false];
     for entry in entries.flatten() {
@@ -211,8 +247,7 @@ pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
             _ => continue,
         };
         found[usize::from(positive)] = true;
-        let inner = std::fs::read_dir(entry.path())
-            .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        let inner = std::fs::read_dir(entry.path()).map_err(io(&entry.path()))?;
         for f in inner.flatten() {
             // Links are followed: a split is often laid out as symlinks.
             if f.path().is_file() {
@@ -221,10 +256,9 @@ pub fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
         }
     }
     if !found[0] || !found[1] {
-        return Err(format!(
-            "{}: needs NORMAL/ and PNEUMONIA/ subfolders",
-            dir.display()
-        ));
+        return Err(EvalError::MissingClass {
+            dir: dir.to_path_buf(),
+        });
     }
     files.sort();
     Ok(files)
@@ -244,8 +278,8 @@ pub enum Progress<'a> {
     Skipped {
         /// The file.
         file: &'a Path,
-        /// Why, on one line.
-        reason: String,
+        /// What was wrong with it.
+        reason: SkipReason,
     },
 }
 
@@ -264,15 +298,15 @@ pub fn evaluate(
     classifier: &Classifier,
     extras: Extras,
     mut progress: impl FnMut(Progress),
-) -> Result<(Metrics, Vec<Prediction>), String> {
+) -> Result<(Metrics, Vec<Prediction>), EvalError> {
     let files = labelled_files(dir)?;
     let mut predictions = Vec::with_capacity(files.len());
     let mut skipped = 0;
     for (i, (path, positive)) in files.iter().enumerate() {
         let outcome = crate::scan::load(path)
-            .map_err(|e| e.problem.to_string())
+            .map_err(|e| SkipReason::Scan(e.problem))
             .and_then(|scan| {
-                let analysis = classifier.analyse(&scan).map_err(|e| e.to_string())?;
+                let analysis = classifier.analyse(&scan)?;
                 let features = extras.features.then(|| {
                     let (relief, _) = make_relief(&scan, extras.depth);
                     (relief.source, Features::of(&relief))
@@ -318,77 +352,6 @@ pub fn evaluate(
         normal.count(),
     );
     Ok((m, predictions))
-}
-
-/// `predictions.csv`: file, label, p_pneumonia, verdict, ood_score and the
-/// zone (side, level; empty where there is none).
-pub fn predictions_csv(predictions: &[Prediction]) -> String {
-    let mut csv = String::from("file,label,p_pneumonia,verdict,ood_score,zone_side,zone_level\n");
-    for p in predictions {
-        let ood = p.ood_score.map(|d| format!("{d:.4}")).unwrap_or_default();
-        let (side, level) = p.zone.map_or(("", ""), |z| (z.side.name(), z.level.name()));
-        csv += &format!(
-            "{},{},{:.6},{},{ood},{},{}\n",
-            csv_field(&p.file),
-            label(p),
-            p.p_pneumonia,
-            p.verdict.name(),
-            side,
-            level
-        );
-    }
-    csv
-}
-
-/// The `--features` CSV: file, label, depth_source, depth_std,
-/// depth_entropy, edge_total, lbp_0 .. lbp_9, one row per image with
-/// features.
-pub fn features_csv(predictions: &[Prediction]) -> String {
-    let lbp: Vec<String> = (0..crate::tactile::features::LBP_CODES)
-        .map(|k| format!(",lbp_{k}"))
-        .collect();
-    let mut csv = format!(
-        "file,label,depth_source,depth_std,depth_entropy,edge_total{}\n",
-        lbp.concat()
-    );
-    for p in predictions {
-        let Some((source, f)) = &p.features else {
-            continue;
-        };
-        let source = match source {
-            DepthSource::Density => "density",
-            DepthSource::Midas => "midas",
-        };
-        csv += &format!(
-            "{},{},{source},{:.8},{:.8},{:.6}",
-            csv_field(&p.file),
-            label(p),
-            f.depth_std,
-            f.depth_entropy,
-            f.edge_total
-        );
-        for h in f.lbp_hist {
-            csv += &format!(",{h:.8}");
-        }
-        csv.push('\n');
-    }
-    csv
-}
-
-fn label(p: &Prediction) -> &'static str {
-    if p.pneumonia {
-        "pneumonia"
-    } else {
-        "normal"
-    }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 #[cfg(test)]

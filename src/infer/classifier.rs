@@ -9,9 +9,10 @@ use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, OutputKind
 pub use super::network::preprocess;
 use super::network::{model_error, Network};
 use super::ood::{pooled, OodStats};
-use super::{Finding, Verdict, Zone};
+use crate::finding::{Finding, Verdict, Zone};
+use crate::imaging::npy::read_npy_f32;
+use crate::imaging::resample::resize_bilinear;
 use crate::scan::Scan;
-use crate::tactile::resample::resize_bilinear;
 use tract_onnx::prelude::TValue;
 
 /// A feature map's values, row-major, and its `(channels, height, width)`.
@@ -71,6 +72,10 @@ pub struct Classifier {
     cam_weights: Option<(usize, Vec<f32>)>,
     /// p = sigmoid(z / temperature + prior_shift).
     calibration: (f32, f32),
+    /// See [`crate::infer::manifest::OodSpec::upside_down_margin`].
+    upside_down_margin: Option<f32>,
+    /// Index of the feature-map output, for the CAM and the distance.
+    features_output: Option<usize>,
     ood: Option<OodStats>,
 }
 
@@ -78,56 +83,57 @@ impl Classifier {
     /// Loads the classifier the manifest at `manifest` describes. A model
     /// marked `fixture` is used only when `allow_fixture` is set.
     pub fn load(manifest: &Path, allow_fixture: bool) -> Result<Classifier, ModelError> {
-        let manifest = Manifest::read(manifest)?;
-        let network = Network::load(&manifest, Purpose::Classifier, allow_fixture)?;
-        let spec = &network.spec;
-        // Manifest::read has checked that a classifier entry has these.
-        let (Some(output), Some(threshold), Some(uncertain)) =
-            (spec.output, spec.threshold, spec.uncertain)
-        else {
-            return Err(network.error("the manifest entry lacks output, threshold or uncertain"));
+        Classifier::from_manifest(&Manifest::read(manifest)?, allow_fixture)
+    }
+
+    /// Loads the classifier `manifest` describes, already read.
+    pub fn from_manifest(
+        manifest: &Manifest,
+        allow_fixture: bool,
+    ) -> Result<Classifier, ModelError> {
+        let network = Network::load(manifest, Purpose::Classifier, allow_fixture)?;
+        let Some(spec) = network.spec.classifier() else {
+            return Err(network.error("the manifest entry is not a classifier"));
         };
-        let cam_weights = match (&spec.cam_weights, &spec.cam_weights_sha256) {
-            (Some(file), Some(sha)) => {
-                let weights_path = manifest.resolve(file);
-                let bytes = read_verified(&weights_path, sha)?;
+        let classes = spec.labels.len();
+        let cam_weights = match &spec.cam {
+            Some(cam) => {
+                let weights_path = manifest.resolve(&cam.weights.file);
+                let bytes = read_verified(&weights_path, &cam.weights.sha256)?;
                 let (shape, values) =
                     read_npy_f32(&bytes).map_err(|m| model_error(&weights_path, m))?;
                 match shape.as_slice() {
-                    [classes, channels] if *classes == spec.labels.len() => {
-                        Some((*channels, values))
-                    }
+                    [c, channels] if *c == classes => Some((*channels, values)),
                     other => {
                         return Err(model_error(
                             &weights_path,
-                            format!("shape {other:?} is not [{}, C]", spec.labels.len()),
+                            format!("shape {other:?} is not [{classes}, C]"),
                         ))
                     }
                 }
             }
-            _ => None,
+            None => None,
         };
-        let ood = match (&spec.ood_stats, &spec.ood_stats_sha256, spec.ood_threshold) {
-            (Some(file), Some(sha), Some(threshold)) => {
-                let path = manifest.resolve(file);
-                let bytes = read_verified(&path, sha)?;
+        let ood = match &spec.ood {
+            Some(o) => {
+                let path = manifest.resolve(&o.stats.file);
+                let bytes = read_verified(&path, &o.stats.sha256)?;
                 let (shape, values) = read_npy_f32(&bytes).map_err(|m| model_error(&path, m))?;
                 Some(
-                    OodStats::from_array(&shape, values, spec.labels.len(), threshold)
+                    OodStats::from_array(&shape, values, classes, o.threshold)
                         .map_err(|m| model_error(&path, m))?,
                 )
             }
-            _ => None,
+            None => None,
         };
         Ok(Classifier {
-            output,
-            threshold,
-            uncertain,
+            output: spec.output,
+            threshold: spec.threshold,
+            uncertain: spec.uncertain,
             cam_weights,
-            calibration: (
-                spec.temperature.unwrap_or(1.0),
-                spec.prior_shift.unwrap_or(0.0),
-            ),
+            calibration: (spec.temperature, spec.prior_shift),
+            upside_down_margin: spec.ood.as_ref().and_then(|o| o.upside_down_margin),
+            features_output: spec.cam.as_ref().map(|c| c.features_output),
             ood,
             network,
         })
@@ -197,7 +203,7 @@ impl Classifier {
             }
             _ => None,
         };
-        let upside_down = match (ood_score, self.spec().upside_down_margin) {
+        let upside_down = match (ood_score, self.upside_down_margin) {
             (Some(d), Some(margin)) => d - self.turned_distance(scan)? > margin,
             _ => false,
         };
@@ -213,9 +219,9 @@ impl Classifier {
             verdict(p, self.threshold, self.uncertain)
         };
         let zone = match verdict {
-            Verdict::Pneumonia | Verdict::Uncertain => cam
-                .as_ref()
-                .and_then(|c| Zone::of_cam(&c.values, c.width as usize, c.height as usize)),
+            Verdict::Pneumonia | Verdict::Uncertain => cam.as_ref().and_then(|c| {
+                crate::infer::zone::zone_of_cam(&c.values, c.width as usize, c.height as usize)
+            }),
             Verdict::Normal | Verdict::OutOfRange => None,
         };
         Ok(Analysis {
@@ -232,7 +238,7 @@ impl Classifier {
     /// `(C, h, w)`, where the manifest names one.
     fn feature_map(&self, outputs: &[TValue]) -> Result<Option<FeatureMap>, ModelError> {
         let error = |e: &dyn std::fmt::Display| self.network.error(e);
-        let Some(ix) = self.spec().features_output else {
+        let Some(ix) = self.features_output else {
             return Ok(None);
         };
         let features = outputs
@@ -301,50 +307,6 @@ pub fn class_activation_map(
     }
 }
 
-/// A little-endian float32, C-order `.npy` array: its shape and values.
-pub fn read_npy_f32(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), String> {
-    let bad = |m: &str| format!("not a float32 .npy: {m}");
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(bad("no magic"));
-    }
-    let (header_len, start) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        _ => return Err(bad("unknown version")),
-    };
-    let header = bytes
-        .get(start..start + header_len)
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .ok_or_else(|| bad("short header"))?;
-    if !header.contains("'descr': '<f4'") || !header.contains("'fortran_order': False") {
-        return Err(bad("dtype must be '<f4' in C order"));
-    }
-    let shape_text = header
-        .split("'shape': (")
-        .nth(1)
-        .and_then(|s| s.split(')').next())
-        .ok_or_else(|| bad("no shape"))?;
-    let shape: Vec<usize> = shape_text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|_| bad("shape")))
-        .collect::<Result<_, _>>()?;
-    let data = &bytes[start + header_len..];
-    let n: usize = shape.iter().product();
-    if data.len() != n * 4 {
-        return Err(bad("data size does not match the shape"));
-    }
-    let values = data
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    Ok((shape, values))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,15 +319,5 @@ mod tests {
         assert_eq!(verdict(0.65, 0.5, band), Verdict::Uncertain);
         assert_eq!(verdict(0.66, 0.5, band), Verdict::Pneumonia);
         assert_eq!(verdict(0.5, 0.5, [0.5, 0.4]), Verdict::Pneumonia);
-    }
-
-    #[test]
-    fn npy_float32_arrays_are_read() {
-        let mut bytes = Vec::new();
-        crate::output::write_npy(&mut bytes, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3).unwrap();
-        let (shape, values) = read_npy_f32(&bytes).unwrap();
-        assert_eq!(shape, vec![2, 3]);
-        assert_eq!(values[5], 6.0);
-        assert!(read_npy_f32(&bytes[..bytes.len() - 1]).is_err());
     }
 }

@@ -9,16 +9,16 @@ use std::str::FromStr;
 
 use super::manifest::{Manifest, ModelError, Purpose};
 use super::network::Network;
+use crate::imaging::resample::resize_bilinear;
+use crate::imaging::{normalise, DepthSource, Relief, RELIEF_SIZE};
 use crate::scan::Scan;
-use crate::tactile::resample::resize_bilinear;
-use crate::tactile::{normalise, DepthSource, Relief, RELIEF_SIZE};
 
 /// Where the relief should come from, as asked on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DepthChoice {
     /// The MiDaS network; an error when none is installed.
     Midas,
-    /// The density relief ([`Relief::density`]).
+    /// The density relief ([`crate::tactile::density_relief_of`]).
     Density,
     /// MiDaS when a real (not fixture) MiDaS model is installed, else the
     /// density relief.
@@ -26,17 +26,20 @@ pub enum DepthChoice {
     Auto,
 }
 
+/// A depth source that is none of midas, density and auto.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown depth source {0:?}: midas, density or auto")]
+pub struct UnknownDepthChoice(pub String);
+
 impl FromStr for DepthChoice {
-    type Err = String;
+    type Err = UnknownDepthChoice;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "midas" => Ok(DepthChoice::Midas),
             "density" => Ok(DepthChoice::Density),
             "auto" => Ok(DepthChoice::Auto),
-            other => Err(format!(
-                "unknown depth source {other:?}: midas, density or auto"
-            )),
+            other => Err(UnknownDepthChoice(other.to_string())),
         }
     }
 }
@@ -51,28 +54,40 @@ impl DepthNet {
     /// Loads the depth network of the manifest at `manifest` (a fixture
     /// only when `allow_fixture`).
     pub fn load(manifest: &Path, allow_fixture: bool) -> Result<DepthNet, ModelError> {
-        let manifest = Manifest::read(manifest)?;
+        DepthNet::from_manifest(&Manifest::read(manifest)?, allow_fixture)
+    }
+
+    /// Loads the depth network `manifest` describes, already read.
+    pub fn from_manifest(manifest: &Manifest, allow_fixture: bool) -> Result<DepthNet, ModelError> {
         Ok(DepthNet {
-            network: Network::load(&manifest, Purpose::Depth, allow_fixture)?,
+            network: Network::load(manifest, Purpose::Depth, allow_fixture)?,
         })
     }
 
     /// The network for `choice`: none for the density relief, and for
-    /// `Auto` none unless the manifest at `manifest` has a real depth model
-    /// (a missing manifest is not an error then).
+    /// `Auto` none unless the manifest at `path` has a real depth model
+    /// (a missing manifest is not an error then). `read` is that manifest
+    /// where the caller has read it already; without it, it is read here.
     pub fn for_choice(
         choice: DepthChoice,
-        manifest: &Path,
+        path: &Path,
+        read: Option<&Manifest>,
         allow_fixture: bool,
     ) -> Result<Option<DepthNet>, ModelError> {
+        let with = |allow_fixture| match read {
+            Some(m) => DepthNet::from_manifest(m, allow_fixture),
+            None => DepthNet::load(path, allow_fixture),
+        };
         match choice {
             DepthChoice::Density => Ok(None),
-            DepthChoice::Midas => DepthNet::load(manifest, allow_fixture).map(Some),
+            DepthChoice::Midas => with(allow_fixture).map(Some),
             DepthChoice::Auto => {
-                let installed =
-                    manifest.is_file() && Manifest::read(manifest)?.find(Purpose::Depth).is_some();
+                let installed = match read {
+                    Some(m) => m.find(Purpose::Depth).is_some(),
+                    None => path.is_file() && Manifest::read(path)?.find(Purpose::Depth).is_some(),
+                };
                 if installed {
-                    DepthNet::load(manifest, false).map(Some)
+                    with(false).map(Some)
                 } else {
                     Ok(None)
                 }
@@ -139,7 +154,7 @@ mod tests {
         assert_eq!("midas".parse(), Ok(DepthChoice::Midas));
         assert_eq!("auto".parse(), Ok(DepthChoice::Auto));
         let err = "lidar".parse::<DepthChoice>().unwrap_err();
-        assert!(err.contains("midas, density or auto"), "{err}");
+        assert!(err.to_string().contains("midas, density or auto"), "{err}");
     }
 
     #[test]

@@ -47,15 +47,12 @@ pub enum ModelError {
 }
 
 /// What a model is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// The pneumonia classifier.
     Classifier,
     /// A depth network.
     Depth,
-    /// A test fixture; never used by the appliance unless asked.
-    Fixture,
 }
 
 impl Purpose {
@@ -64,19 +61,6 @@ impl Purpose {
         match self {
             Purpose::Classifier => "classifier",
             Purpose::Depth => "depth",
-            Purpose::Fixture => "fixture",
-        }
-    }
-}
-
-impl ModelSpec {
-    /// What the model does: its purpose, or for a fixture what it stands
-    /// in for (None for a fixture that does not say, or says "fixture").
-    pub fn role(&self) -> Option<Purpose> {
-        match (self.purpose, self.stands_in_for) {
-            (Purpose::Fixture, Some(Purpose::Fixture)) | (Purpose::Fixture, None) => None,
-            (Purpose::Fixture, Some(role)) => Some(role),
-            (purpose, _) => Some(purpose),
         }
     }
 }
@@ -92,22 +76,93 @@ pub enum OutputKind {
     Sigmoid1,
 }
 
-/// One model file, as the manifest describes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSpec {
-    /// A short name for logs.
-    pub name: String,
-    /// The ONNX file, relative to the manifest.
+/// A file beside the manifest and the sha256 it must have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFile {
+    /// The file, relative to the manifest.
     pub file: PathBuf,
     /// Its sha256, lowercase hex.
     pub sha256: String,
-    /// What it is for.
-    pub purpose: Purpose,
-    /// Input shape, `[1, 3, H, W]`.
+}
+
+/// The class-activation map: the feature map and the final layer's weights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CamSpec {
+    /// Index of the `[1, C, h, w]` feature-map output.
+    pub features_output: usize,
+    /// `.npy` of the final layer's weights `[classes, C]`.
+    pub weights: CheckedFile,
+}
+
+/// The out-of-range check on the pooled feature map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OodSpec {
+    /// `.npy` `[2 + C, C]`: the two class means of the pooled features,
+    /// then the precision matrix.
+    pub stats: CheckedFile,
+    /// The Mahalanobis distance above which a film is out of range.
+    pub threshold: f32,
+    /// A film whose distance exceeds that of the same film turned 180
+    /// degrees by more than this is taken as upside down, and so out of
+    /// range (costs a second run of the network).
+    pub upside_down_margin: Option<f32>,
+}
+
+/// What a classifier entry says beyond the common fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierSpec {
+    /// How the output reads.
+    pub output: OutputKind,
+    /// Class names, in output order; the last is "pneumonia".
+    pub labels: [String; 2],
+    /// p(pneumonia) at or above which the verdict is pneumonia.
+    pub threshold: f32,
+    /// p(pneumonia) in this closed band is "uncertain" instead.
+    pub uncertain: [f32; 2],
+    /// Calibration, p = sigmoid(z / temperature + prior_shift) with z the
+    /// logit of pneumonia against normal (1 and 0 leave the model's own
+    /// probability).
+    pub temperature: f32,
+    /// See `temperature`.
+    pub prior_shift: f32,
+    /// Where the model looked, if it says.
+    pub cam: Option<CamSpec>,
+    /// The out-of-range check, if it has one (it needs `cam`'s feature map).
+    pub ood: Option<OodSpec>,
+}
+
+/// What a model does, with what only that kind of model has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// The pneumonia classifier.
+    Classifier(ClassifierSpec),
+    /// A MiDaS-style depth network.
+    Depth,
+}
+
+impl Role {
+    /// Its purpose, without the details.
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Role::Classifier(_) => Purpose::Classifier,
+            Role::Depth => Purpose::Depth,
+        }
+    }
+}
+
+/// One model file, as the manifest describes it, parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSpec {
+    /// A short name for logs.
+    pub name: String,
+    /// The ONNX file and its sha256.
+    pub model: CheckedFile,
+    /// What it does.
+    pub role: Role,
+    /// A test fixture (random weights): used only when asked.
+    pub fixture: bool,
+    /// Input shape, `[1, 3, H, W]` (NCHW).
     pub input: [usize; 4],
-    /// Input layout; only `"nchw"`.
-    pub layout: String,
     /// Divisor turning 8-bit pixel values into the network's scale (255
     /// for [0, 1]).
     pub pixel_scale: f32,
@@ -115,59 +170,181 @@ pub struct ModelSpec {
     pub mean: [f32; 3],
     /// Per-channel standard deviation divided by after that.
     pub std: [f32; 3],
-    /// For a fixture: what it stands in for (`"classifier"` or `"depth"`).
+}
+
+impl ModelSpec {
+    /// The classifier's own fields, for a classifier.
+    pub fn classifier(&self) -> Option<&ClassifierSpec> {
+        match &self.role {
+            Role::Classifier(c) => Some(c),
+            Role::Depth => None,
+        }
+    }
+}
+
+/// The TOML `purpose` (and a fixture's `stands_in_for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PurposeText {
+    Classifier,
+    Depth,
+    Fixture,
+}
+
+/// A `[[model]]` table as written; [`RawModel::parse`] turns it into a
+/// [`ModelSpec`] or says which key is wrong.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: String,
+    file: PathBuf,
+    sha256: String,
+    purpose: PurposeText,
+    input: [usize; 4],
+    layout: String,
+    pixel_scale: f32,
+    mean: [f32; 3],
+    std: [f32; 3],
+    stands_in_for: Option<PurposeText>,
+    output: Option<OutputKind>,
     #[serde(default)]
-    pub stands_in_for: Option<Purpose>,
-    /// Classifier: how the output reads.
-    #[serde(default)]
-    pub output: Option<OutputKind>,
-    /// Classifier: class names, in output order; the last is "pneumonia".
-    #[serde(default)]
-    pub labels: Vec<String>,
-    /// Classifier: p(pneumonia) at or above which the verdict is pneumonia.
-    #[serde(default)]
-    pub threshold: Option<f32>,
-    /// Classifier: p(pneumonia) in this closed band is "uncertain" instead.
-    #[serde(default)]
-    pub uncertain: Option<[f32; 2]>,
-    /// Index of the `[1, C, h, w]` feature-map output, for the CAM.
-    #[serde(default)]
-    pub features_output: Option<usize>,
-    /// `.npy` of the final layer's weights `[classes, C]`, for the CAM.
-    #[serde(default)]
-    pub cam_weights: Option<PathBuf>,
-    /// sha256 of `cam_weights`.
-    #[serde(default)]
-    pub cam_weights_sha256: Option<String>,
-    /// Classifier: calibration, p = sigmoid(z / temperature + prior_shift)
-    /// with z the logit of pneumonia against normal (fitted on held-out
-    /// films; 1 and 0 leave the model's own probability).
-    #[serde(default)]
-    pub temperature: Option<f32>,
-    /// Classifier: see `temperature`.
-    #[serde(default)]
-    pub prior_shift: Option<f32>,
-    /// `.npy` `[2 + C, C]`: the two class means of the pooled features,
-    /// then the precision matrix, for the out-of-range distance.
-    #[serde(default)]
-    pub ood_stats: Option<PathBuf>,
-    /// sha256 of `ood_stats`.
-    #[serde(default)]
-    pub ood_stats_sha256: Option<String>,
-    /// The Mahalanobis distance above which a film is out of range.
-    #[serde(default)]
-    pub ood_threshold: Option<f32>,
-    /// With `ood_stats`: a film whose distance exceeds that of the same
-    /// film turned 180 degrees by more than this is taken as upside down,
-    /// and so out of range (costs a second run of the network).
-    #[serde(default)]
-    pub upside_down_margin: Option<f32>,
+    labels: Vec<String>,
+    threshold: Option<f32>,
+    uncertain: Option<[f32; 2]>,
+    features_output: Option<usize>,
+    cam_weights: Option<PathBuf>,
+    cam_weights_sha256: Option<String>,
+    temperature: Option<f32>,
+    prior_shift: Option<f32>,
+    ood_stats: Option<PathBuf>,
+    ood_stats_sha256: Option<String>,
+    ood_threshold: Option<f32>,
+    upside_down_margin: Option<f32>,
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `Err(message)` unless `ok`.
+fn require(ok: bool, message: &'static str) -> Result<(), &'static str> {
+    ok.then_some(()).ok_or(message)
+}
+
+impl RawModel {
+    /// The checked entry, or what is wrong, naming the key.
+    fn parse(self) -> Result<ModelSpec, &'static str> {
+        let (purpose, fixture) = match (self.purpose, self.stands_in_for) {
+            (PurposeText::Fixture, Some(PurposeText::Classifier)) => (Purpose::Classifier, true),
+            (PurposeText::Fixture, Some(PurposeText::Depth)) => (Purpose::Depth, true),
+            (PurposeText::Fixture, _) => {
+                return Err("stands_in_for: a fixture must say \"classifier\" or \"depth\"")
+            }
+            (PurposeText::Classifier, _) => (Purpose::Classifier, false),
+            (PurposeText::Depth, _) => (Purpose::Depth, false),
+        };
+        require(self.layout == "nchw", "layout: only \"nchw\" is supported")?;
+        let [n, c, h, w] = self.input;
+        require(n == 1 && c == 3, "input: must be [1, 3, H, W]")?;
+        require(h > 0 && w > 0, "input: H and W must be positive")?;
+        require(self.pixel_scale > 0.0, "pixel_scale: must be positive")?;
+        require(self.std.iter().all(|&s| s > 0.0), "std: must be positive")?;
+        require(is_sha256(&self.sha256), "sha256: must be 64 hex digits")?;
+        let role = match purpose {
+            Purpose::Depth => Role::Depth,
+            Purpose::Classifier => Role::Classifier(self.classifier()?),
+        };
+        Ok(ModelSpec {
+            name: self.name,
+            model: CheckedFile {
+                file: self.file,
+                sha256: self.sha256,
+            },
+            role,
+            fixture,
+            input: self.input,
+            pixel_scale: self.pixel_scale,
+            mean: self.mean,
+            std: self.std,
+        })
+    }
+
+    /// A classifier's own fields.
+    fn classifier(&self) -> Result<ClassifierSpec, &'static str> {
+        let output = self
+            .output
+            .ok_or("output: missing (\"softmax2\" or \"sigmoid1\")")?;
+        let threshold = self.threshold.ok_or("threshold: missing")?;
+        require(
+            (0.0..=1.0).contains(&threshold),
+            "threshold: must be in [0, 1]",
+        )?;
+        let uncertain = self
+            .uncertain
+            .filter(|&[lo, hi]| (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0)
+            .ok_or("uncertain: must be [low, high] within [0, 1]")?;
+        let labels: [String; 2] = self
+            .labels
+            .clone()
+            .try_into()
+            .map_err(|_| "labels: must name two classes")?;
+        let temperature = self.temperature.unwrap_or(1.0);
+        let prior_shift = self.prior_shift.unwrap_or(0.0);
+        require(
+            temperature > 0.0 && temperature.is_finite() && prior_shift.is_finite(),
+            "temperature: must be positive (and prior_shift finite)",
+        )?;
+        let cam = match (
+            self.features_output,
+            &self.cam_weights,
+            &self.cam_weights_sha256,
+        ) {
+            (Some(features_output), Some(file), Some(sha256)) => Some(CamSpec {
+                features_output,
+                weights: CheckedFile {
+                    file: file.clone(),
+                    sha256: sha256.clone(),
+                },
+            }),
+            (None, None, None) => None,
+            _ => return Err("features_output, cam_weights and cam_weights_sha256 go together"),
+        };
+        let ood = match (&self.ood_stats, &self.ood_stats_sha256, self.ood_threshold) {
+            (Some(file), Some(sha256), Some(threshold)) if cam.is_some() => Some(OodSpec {
+                stats: CheckedFile {
+                    file: file.clone(),
+                    sha256: sha256.clone(),
+                },
+                threshold,
+                upside_down_margin: self.upside_down_margin,
+            }),
+            (None, None, None) => None,
+            _ => return Err(
+                "ood_stats, ood_stats_sha256 and ood_threshold go together, with features_output",
+            ),
+        };
+        require(
+            self.upside_down_margin
+                .is_none_or(|m| ood.is_some() && m.is_finite()),
+            "upside_down_margin: needs ood_stats, and must be a number",
+        )?;
+        Ok(ClassifierSpec {
+            output,
+            labels,
+            threshold,
+            uncertain,
+            temperature,
+            prior_shift,
+            cam,
+            ood,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
-    model: Vec<ModelSpec>,
+    model: Vec<RawModel>,
 }
 
 /// A parsed manifest and the folder its paths are relative to.
@@ -192,81 +369,26 @@ impl Manifest {
         };
         let file: ManifestFile =
             toml::from_str(&text).map_err(|e| bad(e.message().replace('\n', " ")))?;
-        for m in &file.model {
-            let classifier = m.role() == Some(Purpose::Classifier);
-            let ok_band = match m.uncertain {
-                Some([lo, hi]) => (0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0,
-                None => !classifier,
-            };
-            let checks = [
-                (
-                    m.role().is_some(),
-                    "stands_in_for: a fixture must say \"classifier\" or \"depth\"",
-                ),
-                (
-                    !classifier || m.output.is_some(),
-                    "output: missing (\"softmax2\" or \"sigmoid1\")",
-                ),
-                (!classifier || m.threshold.is_some(), "threshold: missing"),
-                (m.layout == "nchw", "layout: only \"nchw\" is supported"),
-                (
-                    m.input[0] == 1 && m.input[1] == 3,
-                    "input: must be [1, 3, H, W]",
-                ),
-                (
-                    m.input[2] > 0 && m.input[3] > 0,
-                    "input: H and W must be positive",
-                ),
-                (m.pixel_scale > 0.0, "pixel_scale: must be positive"),
-                (m.std.iter().all(|&s| s > 0.0), "std: must be positive"),
-                (
-                    m.threshold.is_none_or(|t| (0.0..=1.0).contains(&t)),
-                    "threshold: must be in [0, 1]",
-                ),
-                (ok_band, "uncertain: must be [low, high] within [0, 1]"),
-                (
-                    !classifier || m.labels.len() == 2,
-                    "labels: must name two classes",
-                ),
-                (
-                    m.sha256.len() == 64 && m.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
-                    "sha256: must be 64 hex digits",
-                ),
-                (
-                    m.cam_weights.is_some() == m.features_output.is_some()
-                        && m.cam_weights.is_some() == m.cam_weights_sha256.is_some(),
-                    "features_output, cam_weights and cam_weights_sha256 go together",
-                ),
-                (
-                    m.temperature.is_none_or(|t| t > 0.0 && t.is_finite())
-                        && m.prior_shift.is_none_or(f32::is_finite),
-                    "temperature: must be positive (and prior_shift finite)",
-                ),
-                (
-                    m.ood_stats.is_some() == m.ood_stats_sha256.is_some()
-                        && m.ood_stats.is_some() == m.ood_threshold.is_some()
-                        && (m.ood_stats.is_none() || m.features_output.is_some()),
-                    "ood_stats, ood_stats_sha256 and ood_threshold go together, with features_output",
-                ),
-                (
-                    m.upside_down_margin.is_none()
-                        || (m.ood_stats.is_some() && m.upside_down_margin.is_some_and(f32::is_finite)),
-                    "upside_down_margin: needs ood_stats, and must be a number",
-                ),
-            ];
-            if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {
-                return Err(bad(format!("model {:?}: {message}", m.name)));
-            }
-        }
+        let models = file
+            .model
+            .into_iter()
+            .map(|raw| {
+                let name = raw.name.clone();
+                raw.parse()
+                    .map_err(|message| bad(format!("model {name:?}: {message}")))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Manifest {
             path: path.to_path_buf(),
-            models: file.model,
+            models,
         })
     }
 
-    /// The first model for `purpose`.
+    /// The first real (not fixture) model for `purpose`.
     pub fn find(&self, purpose: Purpose) -> Option<&ModelSpec> {
-        self.models.iter().find(|m| m.purpose == purpose)
+        self.models
+            .iter()
+            .find(|m| !m.fixture && m.role.purpose() == purpose)
     }
 
     /// The model to use for `role`: the first real one, else (only when
@@ -275,7 +397,7 @@ impl Manifest {
         let fixture = self
             .models
             .iter()
-            .find(|m| m.purpose == Purpose::Fixture && m.stands_in_for == Some(role));
+            .find(|m| m.fixture && m.role.purpose() == role);
         self.find(role)
             .or(fixture.filter(|_| allow_fixture))
             .ok_or_else(|| ModelError::Manifest {

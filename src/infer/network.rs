@@ -9,8 +9,8 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 
 use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, Purpose};
+use crate::imaging::resample::resize_bilinear;
 use crate::scan::Scan;
-use crate::tactile::resample::resize_bilinear;
 
 /// A loaded, optimised network and the manifest entry it came from.
 #[derive(Debug, Clone)]
@@ -39,8 +39,8 @@ impl Network {
         allow_fixture: bool,
     ) -> Result<Network, ModelError> {
         let spec = manifest.select(role, allow_fixture)?.clone();
-        let path = manifest.resolve(&spec.file);
-        let bytes = read_verified(&path, &spec.sha256)?;
+        let path = manifest.resolve(&spec.model.file);
+        let bytes = read_verified(&path, &spec.model.sha256)?;
         let [n, c, h, w] = spec.input;
         let plan = tract_onnx::onnx()
             .with_ignore_value_info(true)

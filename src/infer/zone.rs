@@ -10,123 +10,51 @@
 //! film and cut in thirds (upper, middle, lower). This is a coarse map of
 //! the film, not a segmentation of the lungs.
 
-use serde::Serialize;
+use crate::finding::{Level, Side, Zone};
 
 /// The CAM value (of its maximum, 1) from which a pixel counts as hot.
 pub const HOT: f32 = 0.5;
 /// The share of hot mass in one half that makes it one side.
 pub const ONE_SIDE: f32 = 0.7;
 
-/// The patient's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    /// The patient's right (the viewer's left on a PA film).
-    Right,
-    /// The patient's left.
-    Left,
-    /// Both lungs.
-    Both,
-}
-
-impl Side {
-    /// The word in JSON, CSV and speech.
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Right => "right",
-            Side::Left => "left",
-            Side::Both => "both",
-        }
+/// The zone of a CAM (`width` x `height`, row-major, in [0, 1]) on a
+/// film in the usual PA convention; `None` for a map with no hot pixel.
+pub fn zone_of_cam(values: &[f32], width: usize, height: usize) -> Option<Zone> {
+    let max = values.iter().copied().fold(0.0f32, f32::max);
+    if max <= 0.0 || width == 0 || height == 0 {
+        return None;
     }
-}
-
-/// Upper, middle or lower third of the lung span.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Upper zone.
-    Upper,
-    /// Middle zone.
-    Middle,
-    /// Lower zone.
-    Lower,
-}
-
-impl Level {
-    /// The word in JSON, CSV and speech.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Upper => "upper",
-            Level::Middle => "middle",
-            Level::Lower => "lower",
+    let (mut total, mut viewer_left, mut rows) = (0.0f64, 0.0f64, 0.0f64);
+    for (i, &v) in values.iter().enumerate() {
+        if v < HOT * max {
+            continue;
         }
-    }
-}
-
-/// A lung zone in the patient's frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Zone {
-    /// Which side.
-    pub side: Side,
-    /// Which third.
-    pub level: Level,
-}
-
-impl Zone {
-    /// The zone of a CAM (`width` x `height`, row-major, in [0, 1]) on a
-    /// film in the usual PA convention; `None` for a map with no hot pixel.
-    pub fn of_cam(values: &[f32], width: usize, height: usize) -> Option<Zone> {
-        let max = values.iter().copied().fold(0.0f32, f32::max);
-        if max <= 0.0 || width == 0 || height == 0 {
-            return None;
+        let (x, y) = (i % width, i / width);
+        let w = f64::from(v);
+        total += w;
+        if 2 * x < width {
+            viewer_left += w;
         }
-        let (mut total, mut viewer_left, mut rows) = (0.0f64, 0.0f64, 0.0f64);
-        for (i, &v) in values.iter().enumerate() {
-            if v < HOT * max {
-                continue;
-            }
-            let (x, y) = (i % width, i / width);
-            let w = f64::from(v);
-            total += w;
-            if 2 * x < width {
-                viewer_left += w;
-            }
-            rows += w * (y as f64 + 0.5);
-        }
-        let left_share = (viewer_left / total) as f32;
-        let side = if left_share >= ONE_SIDE {
-            Side::Right
-        } else if 1.0 - left_share >= ONE_SIDE {
-            Side::Left
-        } else {
-            Side::Both
-        };
-        let centre = (rows / total) / height as f64;
-        let within = ((centre - 0.1) / 0.8).clamp(0.0, 1.0);
-        let level = if within < 1.0 / 3.0 {
-            Level::Upper
-        } else if within < 2.0 / 3.0 {
-            Level::Middle
-        } else {
-            Level::Lower
-        };
-        Some(Zone { side, level })
+        rows += w * (y as f64 + 0.5);
     }
-
-    /// In words: "right lower zone", "both middle zones".
-    pub fn words(&self) -> String {
-        let (side, level) = (self.side.name(), self.level.name());
-        match self.side {
-            Side::Both => format!("{side} {level} zones"),
-            Side::Right | Side::Left => format!("{side} {level} zone"),
-        }
-    }
-
-    /// Two letters for the braille label: side (r, l, b) and level (u, m, l).
-    pub fn abbreviation(&self) -> String {
-        let first = |word: &str| word.chars().next().unwrap_or(' ');
-        format!("{}{}", first(self.side.name()), first(self.level.name()))
-    }
+    let left_share = (viewer_left / total) as f32;
+    let side = if left_share >= ONE_SIDE {
+        Side::Right
+    } else if 1.0 - left_share >= ONE_SIDE {
+        Side::Left
+    } else {
+        Side::Both
+    };
+    let centre = (rows / total) / height as f64;
+    let within = ((centre - 0.1) / 0.8).clamp(0.0, 1.0);
+    let level = if within < 1.0 / 3.0 {
+        Level::Upper
+    } else if within < 2.0 / 3.0 {
+        Level::Middle
+    } else {
+        Level::Lower
+    };
+    Some(Zone { side, level })
 }
 
 #[cfg(test)]
@@ -149,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_viewers_left_is_the_patients_right() {
-        let zone = Zone::of_cam(&blob(7, 25), 30, 30).unwrap();
+        let zone = zone_of_cam(&blob(7, 25), 30, 30).unwrap();
         assert_eq!(
             zone,
             Zone {
@@ -159,7 +87,7 @@ mod tests {
         );
         assert_eq!(zone.words(), "right lower zone");
         assert_eq!(zone.abbreviation(), "rl");
-        let zone = Zone::of_cam(&blob(22, 6), 30, 30).unwrap();
+        let zone = zone_of_cam(&blob(22, 6), 30, 30).unwrap();
         assert_eq!(
             zone,
             Zone {
@@ -176,12 +104,12 @@ mod tests {
             *v = v.max(w);
         }
         assert_eq!(
-            Zone::of_cam(&both, 30, 30),
+            zone_of_cam(&both, 30, 30),
             Some(Zone {
                 side: Side::Both,
                 level: Level::Middle
             })
         );
-        assert_eq!(Zone::of_cam(&[0.0; 900], 30, 30), None);
+        assert_eq!(zone_of_cam(&[0.0; 900], 30, 30), None);
     }
 }

@@ -25,7 +25,8 @@
 //!    alone hides the ribs. The blend keeps both.
 //! 5. **Min-max normalisation** to [0, 1].
 
-use super::resample::gaussian_blur;
+use crate::imaging::normalise;
+use crate::imaging::resample::gaussian_blur;
 
 /// Standard deviation of the smoothing, in pixels of the 224 grid.
 pub const SMOOTHING_SIGMA: f64 = 1.0;
@@ -70,20 +71,6 @@ pub fn percentile_stretch(values: &[f32], low: f64, high: f64) -> Vec<f32> {
     values
         .iter()
         .map(|v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0))
-        .collect()
-}
-
-/// Min-max normalisation to [0, 1]; a flat field becomes all zeros.
-pub fn normalise(values: &[f32]) -> Vec<f32> {
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    let span = hi - lo;
-    values
-        .iter()
-        .map(|v| if span > 0.0 { (v - lo) / span } else { 0.0 })
         .collect()
 }
 

@@ -8,7 +8,7 @@ use embedded_graphics::pixelcolor::PixelColor;
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::Rectangle;
 
-use super::resample::resize_area;
+use crate::imaging::resample::resize_area;
 
 /// The pin layout of a display: pins across, pins down, and how many height
 /// states a pin has (2 for up/down displays, 5 on a Graphiti: flat and 1..4).

@@ -6,8 +6,8 @@ use image::{GrayImage, Luma};
 
 use super::contour::segments;
 use super::density::percentile_stretch;
-use super::resample::{gaussian_blur, resize_bilinear};
 use super::{Relief, RELIEF_SIZE};
+use crate::imaging::resample::{gaussian_blur, resize_bilinear};
 
 /// Relief heights at which iso-lines are drawn: four evenly spaced levels,
 /// so that a finger following the lines crosses at most four rings between

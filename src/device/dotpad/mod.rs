@@ -24,10 +24,11 @@ use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use packet::{cmd, keys_down, BoardInfo, Decoded, Decoder, Key, LineReply, Packet};
+pub use packet::Key;
+use packet::{cmd, keys_down, BoardInfo, Decoded, Decoder, LineReply, Packet};
 
 use super::link::{Link, RetryPolicy};
-use super::{check_geometry, Button, ButtonEvent, Buttons, DeviceError, PinDisplay};
+use super::{check_geometry, DeviceError, DisplayFault, KeyEvent, Keys, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
 /// Serial speed of the FTDI link.
@@ -69,26 +70,6 @@ pub fn line_packet(destination: u8, cells: &[u8]) -> Packet {
     Packet::new(destination, cmd::DISPLAY_LINE, data)
 }
 
-/// The button a Dot Pad key stands for: panning steps through scans, F1
-/// cycles the view, F2/F3 zoom out/in, F4 repeats the verdict, the
-/// navigation keys pan and their centre repeats.
-pub fn key_button(key: Key) -> Option<Button> {
-    Some(match key {
-        Key::Perkins(packet::PAN_LEFT) => Button::Previous,
-        Key::Perkins(packet::PAN_RIGHT) => Button::Next,
-        Key::Perkins(16) => Button::Repeat,
-        Key::Perkins(17) => Button::PanUp,
-        Key::Perkins(18) => Button::PanRight,
-        Key::Perkins(19) => Button::PanDown,
-        Key::Perkins(20) => Button::PanLeft,
-        Key::Function(0) => Button::Cycle,
-        Key::Function(1) => Button::ZoomOut,
-        Key::Function(2) => Button::ZoomIn,
-        Key::Function(3) => Button::Repeat,
-        _ => return None,
-    })
-}
-
 /// A Dot Pad on a serial link.
 #[derive(Debug)]
 pub struct DotPadLink<L> {
@@ -99,7 +80,7 @@ pub struct DotPadLink<L> {
     geometry: Geometry,
     shown: Vec<Option<Vec<u8>>>,
     held: HashSet<Key>,
-    events: VecDeque<ButtonEvent>,
+    events: VecDeque<KeyEvent>,
     errors: Vec<u8>,
 }
 
@@ -214,13 +195,11 @@ impl<L: Read + Write> DotPadLink<L> {
     }
 
     fn push_event(&mut self, key: Key, pressed: bool, at: Instant) {
-        if let Some(button) = key_button(key) {
-            self.events.push_back(ButtonEvent {
-                button,
-                pressed,
-                at,
-            });
-        }
+        self.events.push_back(KeyEvent {
+            key: super::Key::DotPad(key),
+            pressed,
+            at,
+        });
     }
 
     /// Sends one line and waits until it is shown; re-sends after "wait",
@@ -304,10 +283,24 @@ impl<L: Read + Write> PinDisplay for DotPadLink<L> {
         }
         Ok(())
     }
+
+    fn keys(&mut self) -> Option<&mut dyn Keys> {
+        Some(self)
+    }
+
+    fn take_faults(&mut self) -> Vec<DisplayFault> {
+        self.take_errors()
+            .into_iter()
+            .map(|code| DisplayFault {
+                code,
+                meaning: packet::error_text(code),
+            })
+            .collect()
+    }
 }
 
-impl<L: Read + Write> Buttons for DotPadLink<L> {
-    fn next_event(&mut self, timeout: Duration) -> Result<Option<ButtonEvent>, DeviceError> {
+impl<L: Read + Write> Keys for DotPadLink<L> {
+    fn next_key(&mut self, timeout: Duration) -> Result<Option<KeyEvent>, DeviceError> {
         let deadline = Instant::now() + timeout;
         while self.events.is_empty() {
             let Some(byte) = self.link.byte_before(deadline)? else {
@@ -373,15 +366,5 @@ mod tests {
             wire,
             [0xAA, 0x55, 0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x00, 0x27, 0x00, 0x00, 0x80]
         );
-    }
-
-    #[test]
-    fn keys_map_onto_buttons() {
-        assert_eq!(
-            key_button(Key::Perkins(packet::PAN_RIGHT)),
-            Some(Button::Next)
-        );
-        assert_eq!(key_button(Key::Function(0)), Some(Button::Cycle));
-        assert_eq!(key_button(Key::Perkins(3)), None);
     }
 }

@@ -24,29 +24,7 @@ use super::DeviceError;
 use crate::tactile::PinFrame;
 
 /// Which firmware to emulate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Orbit Research Graphiti.
-    Graphiti,
-    /// Dot Inc. Dot Pad 320.
-    DotPad,
-    /// A board speaking the touchray pin-array protocol.
-    PinArray,
-}
-
-impl std::str::FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "graphiti" => Ok(Kind::Graphiti),
-            "dotpad" => Ok(Kind::DotPad),
-            "pinarray" => Ok(Kind::PinArray),
-            _ => Err(format!(
-                "unknown device {s:?} (graphiti, dotpad or pinarray)"
-            )),
-        }
-    }
-}
+pub use super::DisplayKind as Kind;
 
 /// Faults to inject. Counts start at 1: `refuse_every: Some(3)` refuses
 /// the 3rd, 6th, ... command.

@@ -13,7 +13,7 @@
 //!
 //! [`codec`] is the byte layer (shared with the emulator); [`GraphitiLink`]
 //! is the driver: a [`PinDisplay`], the device's vibrator as a [`Haptic`],
-//! and its keys and gestures as [`Buttons`].
+//! and its keys and gestures as [`Keys`].
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use super::link::{Link, RetryPolicy};
 use super::{
-    check_geometry, play_blocking, Button, ButtonEvent, Buttons, DeviceError, Haptic, Pattern,
-    PinDisplay, Vibrator,
+    check_geometry, play_blocking, DeviceError, Haptic, KeyEvent, Keys, Pattern, PinDisplay,
+    Vibrator,
 };
 use crate::tactile::{Geometry, PinFrame};
 
@@ -72,6 +72,9 @@ pub mod id {
 }
 
 pub mod codec;
+mod keys;
+
+pub use keys::{keys_in_report, Gesture, Key};
 
 use codec::{Convention, Decoded, Decoder, Direction, START};
 
@@ -106,7 +109,7 @@ pub struct GraphitiLink<L> {
     geometry: Geometry,
     name: String,
     shown: Option<PinFrame>,
-    events: VecDeque<ButtonEvent>,
+    events: VecDeque<KeyEvent>,
     bytes_sent: u64,
     convention: Convention,
 }
@@ -288,18 +291,21 @@ impl<L: Read + Write> GraphitiLink<L> {
         self.link.send(&frame)
     }
 
-    /// Queues key and gesture reports as button presses; true if it was one.
+    /// Queues key and gesture reports as key presses; true if it was one.
     fn take_event(&mut self, command: u8, data: &[u8]) -> bool {
-        let buttons = match command {
-            id::KEY_REPORT | id::KEY_REPORT_PLUS => key_buttons(data),
-            id::GESTURE => gesture_button(data[0]).into_iter().collect(),
+        let keys = match command {
+            id::KEY_REPORT | id::KEY_REPORT_PLUS => keys_in_report(data),
+            id::GESTURE => Gesture::from_id(data[0])
+                .map(Key::Gesture)
+                .into_iter()
+                .collect(),
             _ => return false,
         };
         let at = Instant::now();
-        for button in buttons {
+        for key in keys {
             for pressed in [true, false] {
-                self.events.push_back(ButtonEvent {
-                    button,
+                self.events.push_back(KeyEvent {
+                    key: super::Key::Graphiti(key),
                     pressed,
                     at,
                 });
@@ -388,6 +394,14 @@ impl<L: Read + Write> PinDisplay for GraphitiLink<L> {
         self.shown = Some(frame.clone());
         Ok(())
     }
+
+    fn keys(&mut self) -> Option<&mut dyn Keys> {
+        Some(self)
+    }
+
+    fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {
+        Some(self)
+    }
 }
 
 impl<L: Read + Write> Vibrator for GraphitiLink<L> {
@@ -419,8 +433,8 @@ impl<L: Read + Write> Haptic for GraphitiLink<L> {
     }
 }
 
-impl<L: Read + Write> Buttons for GraphitiLink<L> {
-    fn next_event(&mut self, timeout: Duration) -> Result<Option<ButtonEvent>, DeviceError> {
+impl<L: Read + Write> Keys for GraphitiLink<L> {
+    fn next_key(&mut self, timeout: Duration) -> Result<Option<KeyEvent>, DeviceError> {
         let deadline = Instant::now() + timeout;
         while self.events.is_empty() {
             let Some(byte) = self.link.byte_before(deadline)? else {
@@ -466,117 +480,5 @@ pub fn parse_geometry(resolution: &str, levels: &str) -> Option<Geometry> {
     .ok()
 }
 
-/// The buttons pressed in a 3-byte key report. The first two bytes hold
-/// four nibbles, low bit first: dots 1, 2, 3, 7 | dots 4, 5, 6, 8 | Up,
-/// Left, Down, Right | Select, Space.
-pub fn key_buttons(data: &[u8]) -> Vec<Button> {
-    let nibbles = [data[0] >> 4, data[0] & 0xF, data[1] >> 4, data[1] & 0xF];
-    // The appliance's keys: arrows pan, Select loads the next scan, Space
-    // repeats the verdict; dot 1 previous, dot 4 next, dots 2/5 zoom out/in,
-    // dot 3 cycles the representation.
-    let map: [[Option<Button>; 4]; 4] = [
-        [
-            Some(Button::Previous),
-            Some(Button::ZoomOut),
-            Some(Button::Cycle),
-            None,
-        ],
-        [Some(Button::Next), Some(Button::ZoomIn), None, None],
-        [
-            Some(Button::PanUp),
-            Some(Button::PanLeft),
-            Some(Button::PanDown),
-            Some(Button::PanRight),
-        ],
-        [Some(Button::Next), Some(Button::Repeat), None, None],
-    ];
-    let mut buttons = Vec::new();
-    for (nibble, keys) in nibbles.iter().zip(map) {
-        for (bit, key) in keys.iter().enumerate() {
-            if nibble & (1 << bit) != 0 {
-                if let Some(b) = key {
-                    buttons.push(*b);
-                }
-            }
-        }
-    }
-    buttons
-}
-
-/// The button a touch gesture stands for: swipes left/right step through
-/// scans, up/down zoom, a double tap repeats the verdict.
-pub fn gesture_button(gesture: u8) -> Option<Button> {
-    Some(match gesture {
-        2 => Button::Repeat,
-        3 => Button::ZoomOut,
-        4 => Button::ZoomIn,
-        5 => Button::Previous,
-        6 => Button::Next,
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changed_rows_go_as_row_commands_when_fewer_bytes() {
-        let g = Geometry::GRAPHITI;
-        let a = PinFrame::flat(g);
-        assert_eq!(frame_commands(&a, None)[0].0, id::UPDATE_DISPLAY);
-        assert_eq!(frame_commands(&a, None)[0].1.len(), 4800);
-        let mut b = a.clone();
-        b.set(embedded_graphics::prelude::Point::new(3, 5), 2);
-        let cmds = frame_commands(&b, Some(&a));
-        assert_eq!(cmds.len(), 1);
-        assert_eq!(cmds[0].0, id::ONE_ROW);
-        assert_eq!(cmds[0].1[0], 6, "rows count from 1");
-        assert_eq!(cmds[0].1[1 + 2 * 3], 2);
-        // Every row changed: one full frame is fewer bytes than 40 rows.
-        let mut c = a.clone();
-        for y in 0..40 {
-            c.set(embedded_graphics::prelude::Point::new(0, y), 1);
-        }
-        assert_eq!(frame_commands(&c, Some(&a))[0].0, id::UPDATE_DISPLAY);
-    }
-
-    #[test]
-    fn no_command_carries_a_1b_data_byte() {
-        let g = Geometry::GRAPHITI;
-        let a = PinFrame::flat(g);
-        let mut b = a.clone();
-        // Row 27 (index 26) changed alone: a full update, not row 0x1B.
-        b.set(embedded_graphics::prelude::Point::new(3, 26), 2);
-        b.set_blink(embedded_graphics::prelude::Point::new(4, 26), 27);
-        let cmds = frame_commands(&b, Some(&a));
-        assert_eq!(cmds.len(), 1);
-        assert_eq!(cmds[0].0, id::UPDATE_DISPLAY);
-        assert!(!cmds[0].1.contains(&START));
-        assert_eq!(blink_byte(27), 28);
-        assert_eq!(blink_byte(60), MAX_BLINK);
-        // Row 26 alone still goes as one row command.
-        let mut c = a.clone();
-        c.set(embedded_graphics::prelude::Point::new(3, 25), 2);
-        assert_eq!(frame_commands(&c, Some(&a))[0].1[0], 26);
-    }
-
-    #[test]
-    fn key_reports_and_gestures_become_buttons() {
-        assert_eq!(key_buttons(&[0x10, 0x00, 0]), vec![Button::Previous]);
-        assert_eq!(
-            key_buttons(&[0x00, 0x81, 0]),
-            vec![Button::PanRight, Button::Next]
-        );
-        assert_eq!(key_buttons(&[0x00, 0x02, 0]), vec![Button::Repeat]);
-        assert_eq!(gesture_button(6), Some(Button::Next));
-        assert_eq!(gesture_button(9), None);
-    }
-
-    #[test]
-    fn geometry_comes_from_the_replies() {
-        assert_eq!(parse_geometry("60|40", "4"), Some(Geometry::GRAPHITI));
-        assert_eq!(parse_geometry("60x40", "4"), None);
-        assert_eq!(parse_geometry("60|40", "x"), None);
-    }
-}
+mod tests;

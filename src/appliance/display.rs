@@ -4,11 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::device::dotpad::{self, DotPadLink};
-use crate::device::graphiti::{self, GraphitiLink};
-use crate::device::link::{open_serial, RetryPolicy};
+use crate::device::link::RetryPolicy;
 use crate::device::open::{open_display, DisplaySpec};
-use crate::device::{Buttons, DeviceError, PinDisplay, Vibrator};
+use crate::device::{DeviceError, DisplayFault, Keys, PinDisplay, Vibrator};
 use crate::tactile::{Geometry, PinFrame};
 
 /// First wait before reconnecting; doubled after each failure up to
@@ -17,15 +15,7 @@ pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
-/// A connected display: the Graphiti also brings keys and a vibrator, the
-/// Dot Pad its keys.
-enum Connected {
-    Graphiti(Box<GraphitiLink<serialport::TTYPort>>),
-    DotPad(Box<DotPadLink<serialport::TTYPort>>),
-    Plain(Box<dyn PinDisplay>),
-}
-
-/// What [`Console::poll`] did.
+/// What [`ReconnectingDisplay::poll`] did.
 #[derive(Debug)]
 pub enum Reconnect {
     /// Nothing was due.
@@ -36,23 +26,24 @@ pub enum Reconnect {
     Failed(DeviceError, Duration),
 }
 
-/// The display end of the appliance.
-pub struct Console {
+/// The display end of the appliance: one display object whatever the
+/// device, reconnected when it goes away.
+pub struct ReconnectingDisplay {
     spec: DisplaySpec,
     policy: RetryPolicy,
-    connected: Option<Connected>,
+    connected: Option<Box<dyn PinDisplay>>,
     geometry: Geometry,
     wanted: Option<PinFrame>,
     backoff: Duration,
     retry_at: Instant,
-    device_errors: Vec<u8>,
+    faults: Vec<DisplayFault>,
 }
 
-impl Console {
-    /// A console for `spec`, not yet connected; `geometry` is assumed until
+impl ReconnectingDisplay {
+    /// A display for `spec`, not yet connected; `geometry` is assumed until
     /// the display reports its own.
-    pub fn new(spec: DisplaySpec, geometry: Geometry, policy: RetryPolicy) -> Console {
-        Console {
+    pub fn new(spec: DisplaySpec, geometry: Geometry, policy: RetryPolicy) -> ReconnectingDisplay {
+        ReconnectingDisplay {
             spec,
             policy,
             connected: None,
@@ -60,31 +51,17 @@ impl Console {
             wanted: None,
             backoff: FIRST_BACKOFF,
             retry_at: Instant::now(),
-            device_errors: Vec::new(),
+            faults: Vec::new(),
         }
     }
 
     /// Connects (the start-up check): the display must answer with its
-    /// geometry. On failure the console retries by itself from
-    /// [`Console::poll`].
+    /// geometry. On failure it retries by itself from
+    /// [`ReconnectingDisplay::poll`].
     pub fn connect(&mut self) -> Result<Geometry, DeviceError> {
-        let connected = match &self.spec {
-            DisplaySpec::Graphiti(path) => Connected::Graphiti(Box::new(GraphitiLink::connect(
-                open_serial(path, graphiti::BAUD)?,
-                self.policy,
-            )?)),
-            DisplaySpec::DotPad(path) => Connected::DotPad(Box::new(DotPadLink::connect(
-                open_serial(path, dotpad::BAUD)?,
-                self.policy,
-            )?)),
-            spec => Connected::Plain(open_display(spec, self.geometry, self.policy)?),
-        };
-        self.geometry = match &connected {
-            Connected::Graphiti(g) => g.geometry(),
-            Connected::DotPad(d) => d.geometry(),
-            Connected::Plain(d) => d.geometry(),
-        };
-        self.connected = Some(connected);
+        let display = open_display(&self.spec, self.geometry, self.policy)?;
+        self.geometry = display.geometry();
+        self.connected = Some(display);
         self.backoff = FIRST_BACKOFF;
         Ok(self.geometry)
     }
@@ -101,7 +78,7 @@ impl Console {
 
     /// Shows `frame`, or keeps it to show once the display is back. An
     /// error means the display was lost: the caller hands it to
-    /// [`Console::lose`], which schedules the reconnection.
+    /// [`ReconnectingDisplay::lose`], which schedules the reconnection.
     pub fn show(&mut self, frame: PinFrame) -> Result<(), DeviceError> {
         self.wanted = Some(frame);
         self.show_wanted()
@@ -111,21 +88,15 @@ impl Console {
         let (Some(frame), Some(display)) = (&self.wanted, self.connected.as_mut()) else {
             return Ok(());
         };
-        match display {
-            Connected::Graphiti(g) => g.show(frame),
-            Connected::DotPad(d) => {
-                let shown = d.show(frame);
-                self.device_errors.extend(d.take_errors());
-                shown
-            }
-            Connected::Plain(d) => d.show(frame),
-        }
+        let shown = display.show(frame);
+        self.faults.extend(display.take_faults());
+        shown
     }
 
-    /// Error codes the display reported of its own since the last call
-    /// (Dot Pad error notifications), oldest first; none stopped a frame.
-    pub fn take_device_errors(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.device_errors)
+    /// Faults the display reported of its own since the last call (Dot Pad
+    /// error notifications), oldest first; none stopped a frame.
+    pub fn take_faults(&mut self) -> Vec<DisplayFault> {
+        std::mem::take(&mut self.faults)
     }
 
     /// Marks the display lost after `error` and schedules a reconnection.
@@ -162,18 +133,11 @@ impl Console {
 
     /// The display's vibrator, where it has one and is connected.
     pub fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {
-        match self.connected.as_mut()? {
-            Connected::Graphiti(g) => Some(g.as_mut()),
-            Connected::DotPad(_) | Connected::Plain(_) => None,
-        }
+        self.connected.as_mut()?.vibrator()
     }
 
     /// The display's keys, where it has them and is connected.
-    pub fn buttons(&mut self) -> Option<&mut dyn Buttons> {
-        match self.connected.as_mut()? {
-            Connected::Graphiti(g) => Some(g.as_mut()),
-            Connected::DotPad(d) => Some(d.as_mut()),
-            Connected::Plain(_) => None,
-        }
+    pub fn keys(&mut self) -> Option<&mut dyn Keys> {
+        self.connected.as_mut()?.keys()
     }
 }

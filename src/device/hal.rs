@@ -1,9 +1,9 @@
-//! Board backends: GPIO lines and SPI buses of a real board as embedded-hal
-//! 1.0 parts, and push buttons on GPIO lines as [`crate::device::Buttons`].
-//! `cdev` (Linux GPIO character device + spidev) works on the
-//! Raspberry Pi, the Jetson and any Linux board; `rpi` (rppal) is the
-//! Raspberry Pi's own peripheral access. Both are cargo features; without
-//! them the opening functions say so.
+//! The board's hardware as embedded-hal 1.0 parts: GPIO lines and SPI
+//! buses, and push buttons on GPIO lines as [`crate::device::Keys`]. The
+//! `cdev` backend (Linux GPIO character device + spidev) works on the
+//! Raspberry Pi, the Jetson and any Linux board; it is a cargo feature, and
+//! without it the opening functions say so. (An rppal backend was dropped:
+//! nothing used it, and the character device does all the Pi needs here.)
 
 /// Where a GPIO line is: a chip and an offset, or a line name to look up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,17 +20,20 @@ pub enum LineSpec {
 }
 
 impl std::str::FromStr for LineSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = super::SpecError;
+    fn from_str(s: &str) -> Result<Self, super::SpecError> {
+        use super::SpecError;
         match s.rsplit_once(':') {
             Some((chip, offset)) => Ok(LineSpec::Chip {
                 chip: chip.to_string(),
-                offset: offset
-                    .parse()
-                    .map_err(|_| format!("GPIO line {s:?}: offset {offset:?} is not a number"))?,
+                offset: offset.parse().map_err(|_| {
+                    SpecError(format!(
+                        "GPIO line {s:?}: offset {offset:?} is not a number"
+                    ))
+                })?,
             }),
             None if !s.is_empty() => Ok(LineSpec::Named(s.to_string())),
-            None => Err("empty GPIO line".to_string()),
+            None => Err(SpecError("empty GPIO line".to_string())),
         }
     }
 }
@@ -45,7 +48,7 @@ pub mod cdev {
     use gpiocdev::Request;
 
     use super::LineSpec;
-    use crate::device::{Button, ButtonEvent, Buttons, DeviceError};
+    use crate::device::{DeviceError, Key, KeyEvent, Keys};
 
     fn error(what: String, e: impl std::fmt::Display) -> DeviceError {
         DeviceError::io(what, std::io::Error::other(e.to_string()))
@@ -121,25 +124,23 @@ pub mod cdev {
 
     /// Push buttons on GPIO lines, each wired from the line to ground: the
     /// lines are requested active-low with the pull-up on, both edges
-    /// reported, and the kernel debouncing them.
+    /// reported, and the kernel debouncing them. Each reports as
+    /// [`Key::Line`] with its index in the list opened.
     #[derive(Debug)]
     pub struct ButtonLines {
-        /// One request per chip, and the button on each of its offsets.
-        requests: Vec<(Request, Vec<(u32, Button)>)>,
+        /// One request per chip, and the index of the line on each offset.
+        requests: Vec<(Request, Vec<(u32, usize)>)>,
     }
 
     impl ButtonLines {
-        /// Requests the lines of `buttons`, debounced by `debounce`.
-        pub fn open(
-            buttons: &[(Button, LineSpec)],
-            debounce: Duration,
-        ) -> Result<ButtonLines, DeviceError> {
-            let mut by_chip: Vec<(PathBuf, Vec<(u32, Button)>)> = Vec::new();
-            for (button, line) in buttons {
+        /// Requests `lines`, debounced by `debounce`.
+        pub fn open(lines: &[LineSpec], debounce: Duration) -> Result<ButtonLines, DeviceError> {
+            let mut by_chip: Vec<(PathBuf, Vec<(u32, usize)>)> = Vec::new();
+            for (index, line) in lines.iter().enumerate() {
                 let (chip, offset) = locate(line)?;
                 match by_chip.iter_mut().find(|(c, _)| *c == chip) {
-                    Some((_, lines)) => lines.push((offset, *button)),
-                    None => by_chip.push((chip, vec![(offset, *button)])),
+                    Some((_, lines)) => lines.push((offset, index)),
+                    None => by_chip.push((chip, vec![(offset, index)])),
                 }
             }
             let mut requests = Vec::new();
@@ -162,8 +163,8 @@ pub mod cdev {
         }
     }
 
-    impl Buttons for ButtonLines {
-        fn next_event(&mut self, timeout: Duration) -> Result<Option<ButtonEvent>, DeviceError> {
+    impl Keys for ButtonLines {
+        fn next_key(&mut self, timeout: Duration) -> Result<Option<KeyEvent>, DeviceError> {
             use std::os::fd::AsRawFd;
             let mut fds: Vec<libc::pollfd> = self
                 .requests
@@ -187,11 +188,11 @@ pub mod cdev {
                 let event = request
                     .read_edge_event()
                     .map_err(|e| error("GPIO buttons".to_string(), e))?;
-                let Some(&(_, button)) = lines.iter().find(|l| l.0 == event.offset) else {
+                let Some(&(_, index)) = lines.iter().find(|l| l.0 == event.offset) else {
                     continue;
                 };
-                return Ok(Some(ButtonEvent {
-                    button,
+                return Ok(Some(KeyEvent {
+                    key: Key::Line(index),
                     pressed: event.kind == EdgeKind::Rising,
                     at: kernel_instant(event.timestamp_ns),
                 }));
@@ -230,32 +231,5 @@ pub mod cdev {
         )
         .map_err(|e| error(path.to_string(), e))?;
         Ok(dev)
-    }
-}
-
-/// The Raspberry Pi's GPIO and SPI through rppal.
-#[cfg(feature = "rpi")]
-pub mod rpi {
-    use crate::device::DeviceError;
-
-    /// BCM GPIO `pin` as an output, initially low.
-    pub fn output(pin: u8) -> Result<rppal::gpio::OutputPin, DeviceError> {
-        rppal::gpio::Gpio::new()
-            .and_then(|g| g.get(pin))
-            .map(|p| p.into_output_low())
-            .map_err(|e| DeviceError::io(format!("BCM GPIO {pin}"), std::io::Error::other(e)))
-    }
-
-    /// SPI0 with chip select `ss` in mode 0 at `hz`, as an embedded-hal `SpiDevice`.
-    pub fn spi(ss: u8, hz: u32) -> Result<rppal::spi::SimpleHalSpiDevice, DeviceError> {
-        use rppal::spi::{Bus, Mode, SlaveSelect, Spi};
-        let ss = match ss {
-            0 => SlaveSelect::Ss0,
-            1 => SlaveSelect::Ss1,
-            _ => return Err(DeviceError::Config(format!("SPI0 has no chip select {ss}"))),
-        };
-        Spi::new(Bus::Spi0, ss, hz, Mode::Mode0)
-            .map(rppal::spi::SimpleHalSpiDevice::new)
-            .map_err(|e| DeviceError::io("SPI0", std::io::Error::other(e)))
     }
 }
