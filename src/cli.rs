@@ -260,8 +260,13 @@ pub struct RunArgs {
     pub allow_fixture: bool,
 }
 
-fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let bad = || format!("expected WIDTHxHEIGHT, got {text:?}");
+/// A `--size` that is not WIDTHxHEIGHT.
+#[derive(Debug, thiserror::Error)]
+#[error("expected WIDTHxHEIGHT, got {0:?}")]
+pub struct SizeError(String);
+
+fn parse_size(text: &str) -> Result<(u32, u32), SizeError> {
+    let bad = || SizeError(text.to_string());
     let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
     let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
     Ok((number(w)?, number(h)?))

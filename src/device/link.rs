@@ -139,3 +139,101 @@ impl<L: Read + Write> Link<L> {
         }
     }
 }
+
+/// What a driver makes of what it read while it waits for the answer to
+/// a request.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// Nothing yet (a partial frame, an event, a late reply to an earlier
+    /// attempt): keep reading.
+    Wait,
+    /// Keep reading, now until this deadline (acknowledged; the pins move).
+    WaitUntil(Instant),
+    /// The answer.
+    Done(T),
+    /// The request must go again, as another attempt, after this pause.
+    Resend(Duration),
+    /// The device is busy: send again after this pause, not counted as an
+    /// attempt (the driver bounds how long it accepts being busy).
+    Busy(Duration),
+}
+
+/// A serial protocol as [`transact`] runs it: the driver encodes each
+/// attempt of a request and judges the bytes that come back.
+pub trait Exchange {
+    /// The link's transport.
+    type Io: Read + Write;
+    /// One request of the protocol (its typed command).
+    type Request;
+    /// What a request waits for.
+    type Answer;
+    /// What a driver keeps about one request across its bytes (fresh for
+    /// each attempt).
+    type Attempt: Default;
+    /// The link.
+    fn link(&mut self) -> &mut Link<Self::Io>;
+    /// The bytes of the next attempt.
+    fn encode(&mut self, request: &mut Self::Request) -> Vec<u8>;
+    /// How long to wait for the answer after sending.
+    fn wait(&self, request: &Self::Request) -> Duration;
+    /// Reads one byte of the device's answer.
+    fn judge(
+        &mut self,
+        request: &mut Self::Request,
+        attempt: &mut Self::Attempt,
+        byte: u8,
+    ) -> Result<Step<Self::Answer>, DeviceError>;
+    /// What silence until the deadline means; by default, send again at once.
+    fn silence(
+        &mut self,
+        _request: &Self::Request,
+        _attempt: &mut Self::Attempt,
+    ) -> Step<Self::Answer> {
+        Step::Resend(Duration::ZERO)
+    }
+}
+
+/// The send / wait / judge / retry loop of every serial driver: sends
+/// `request` up to `attempts` times (busy answers aside) and returns the
+/// answer, the driver's own error, or [`DeviceError::NoReply`] naming
+/// `what`. Every wait is bounded by a deadline.
+pub fn transact<E: Exchange>(
+    driver: &mut E,
+    attempts: u32,
+    request: &mut E::Request,
+    what: &str,
+) -> Result<E::Answer, DeviceError> {
+    let mut tried = 0;
+    while tried < attempts {
+        tried += 1;
+        let bytes = driver.encode(request);
+        driver.link().send(&bytes)?;
+        let mut deadline = Instant::now() + driver.wait(request);
+        let mut attempt = E::Attempt::default();
+        let step = loop {
+            let Some(byte) = driver.link().byte_before(deadline)? else {
+                break driver.silence(request, &mut attempt);
+            };
+            match driver.judge(request, &mut attempt, byte)? {
+                Step::Wait => {}
+                Step::WaitUntil(later) => deadline = later,
+                other => break other,
+            }
+        };
+        match step {
+            Step::Done(answer) => return Ok(answer),
+            Step::Resend(pause) => std::thread::sleep(pause),
+            Step::Busy(pause) => {
+                tried -= 1;
+                std::thread::sleep(pause);
+            }
+            Step::Wait | Step::WaitUntil(_) => {}
+        }
+    }
+    let device = driver.link().device();
+    Err(DeviceError::NoReply {
+        device,
+        what: what.to_string(),
+        attempts,
+    })
+}

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use super::link::{Link, RetryPolicy};
+use super::link::{transact, Exchange, Link, RetryPolicy, Step};
 use super::{check_geometry, DeviceError, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
@@ -280,60 +280,15 @@ impl<L: Read + Write> PinArrayLink<L> {
         answer: u8,
         what: &str,
     ) -> Result<Vec<u8>, DeviceError> {
-        let busy_until = Instant::now() + self.policy.move_timeout + self.move_time();
-        let mut attempts = 0;
-        let mut message = self.next_message(kind, &payload);
-        while attempts < self.policy.attempts {
-            attempts += 1;
-            self.link.send(&message)?;
-            let deadline = Instant::now() + self.policy.reply_timeout;
-            while let Some(byte) = self.link.byte_before(deadline)? {
-                let Some(Decoded::Message(m)) = self.decoder.push(byte) else {
-                    continue;
-                };
-                if m.kind == kind::KEY {
-                    self.take_key(&m.payload);
-                    continue;
-                }
-                if m.seq != self.seq {
-                    continue;
-                }
-                let reason = m.payload.first().copied().unwrap_or(0);
-                match m.kind {
-                    k if k == answer && (k != kind::ACK || reason == kind) => {
-                        self.last_heard = Instant::now();
-                        return Ok(m.payload);
-                    }
-                    kind::NAK if reason == 1 => break,
-                    kind::NAK if reason == 5 && Instant::now() < busy_until => {
-                        // Pins are moving: wait their move time, try again.
-                        attempts -= 1;
-                        std::thread::sleep(self.move_time().max(BUSY_PAUSE));
-                        break;
-                    }
-                    kind::NAK => {
-                        return Err(DeviceError::Refused {
-                            device: "pinarray",
-                            what: what.to_string(),
-                            reason: nak_reason(reason).into(),
-                        })
-                    }
-                    kind::DONE if kind == kind::COMMIT => {}
-                    _ => {
-                        log::debug!(
-                            "pinarray: {what}: a stored answer from an earlier session; new seq"
-                        );
-                        message = self.next_message(kind, &payload);
-                        break;
-                    }
-                }
-            }
-        }
-        Err(DeviceError::NoReply {
-            device: "pinarray",
+        let mut request = Request {
+            kind,
+            payload,
+            answer,
             what: what.to_string(),
-            attempts: self.policy.attempts,
-        })
+            busy_until: Instant::now() + self.policy.move_timeout + self.move_time(),
+            message: None,
+        };
+        transact(self, self.policy.attempts, &mut request, what)
     }
 
     fn next_message(&mut self, kind: u8, payload: &[u8]) -> Vec<u8> {
@@ -381,6 +336,91 @@ impl<L: Read + Write> PinArrayLink<L> {
                 attempts: 1,
             }),
         }
+    }
+}
+
+/// One request as the pin-array host sends it.
+#[derive(Debug)]
+pub struct Request {
+    kind: u8,
+    payload: Vec<u8>,
+    /// The message type that answers it (an ACK must name `kind`).
+    answer: u8,
+    what: String,
+    /// Until when a busy NAK is waited out.
+    busy_until: Instant,
+    /// The message as sent, under its sequence number; `None` until the
+    /// first attempt, and again when a stale answer calls for a new number.
+    message: Option<Vec<u8>>,
+}
+
+impl<L: Read + Write> Exchange for PinArrayLink<L> {
+    type Io = L;
+    type Request = Request;
+    type Answer = Vec<u8>;
+    type Attempt = ();
+
+    fn link(&mut self) -> &mut Link<L> {
+        &mut self.link
+    }
+
+    /// The same message (same sequence number) on every attempt, unless a
+    /// stale answer asked for the next number.
+    fn encode(&mut self, r: &mut Request) -> Vec<u8> {
+        let (kind, payload) = (r.kind, &r.payload);
+        r.message
+            .get_or_insert_with(|| self.next_message(kind, payload))
+            .clone()
+    }
+
+    fn wait(&self, _: &Request) -> Duration {
+        self.policy.reply_timeout
+    }
+
+    fn judge(
+        &mut self,
+        r: &mut Request,
+        _: &mut (),
+        byte: u8,
+    ) -> Result<Step<Vec<u8>>, DeviceError> {
+        let Some(Decoded::Message(m)) = self.decoder.push(byte) else {
+            return Ok(Step::Wait);
+        };
+        if m.kind == kind::KEY {
+            self.take_key(&m.payload);
+            return Ok(Step::Wait);
+        }
+        if m.seq != self.seq {
+            return Ok(Step::Wait);
+        }
+        let reason = m.payload.first().copied().unwrap_or(0);
+        Ok(match m.kind {
+            k if k == r.answer && (k != kind::ACK || reason == r.kind) => {
+                self.last_heard = Instant::now();
+                Step::Done(m.payload)
+            }
+            kind::NAK if reason == 1 => Step::Resend(Duration::ZERO),
+            // Pins are moving: wait their move time, try again.
+            kind::NAK if reason == 5 && Instant::now() < r.busy_until => {
+                Step::Busy(self.move_time().max(BUSY_PAUSE))
+            }
+            kind::NAK => {
+                return Err(DeviceError::Refused {
+                    device: "pinarray",
+                    what: r.what.clone(),
+                    reason: nak_reason(reason).into(),
+                })
+            }
+            kind::DONE if r.kind == kind::COMMIT => Step::Wait,
+            _ => {
+                log::debug!(
+                    "pinarray: {}: a stored answer from an earlier session; new seq",
+                    r.what
+                );
+                r.message = None;
+                Step::Resend(Duration::ZERO)
+            }
+        })
     }
 }
 

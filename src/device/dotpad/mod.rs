@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 pub use packet::Key;
 use packet::{cmd, keys_down, BoardInfo, Decoded, Decoder, LineReply, Packet};
 
-use super::link::{Link, RetryPolicy};
+use super::link::{transact, Exchange, Link, RetryPolicy, Step};
 use super::{check_geometry, DeviceError, DisplayFault, KeyEvent, Keys, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
@@ -135,28 +135,14 @@ impl<L: Read + Write> DotPadLink<L> {
     }
 
     fn query(&mut self, command: u16, reply: u16, what: &str) -> Result<Vec<u8>, DeviceError> {
-        let request = Packet::new(0, command, Vec::new()).encode();
-        for _ in 0..self.policy.attempts {
-            self.link.send(&request)?;
-            let deadline = Instant::now() + self.policy.reply_timeout;
-            while let Some(byte) = self.link.byte_before(deadline)? {
-                if let Some(Decoded::Packet(p)) = self.decoder.push(byte) {
-                    if p.command == reply {
-                        return Ok(p.data);
-                    }
-                    self.notification(&p);
-                }
-            }
-        }
-        Err(self.no_reply(what))
+        let mut request = Request::Query { command, reply };
+        transact(self, self.policy.attempts, &mut request, what)
     }
 
-    fn no_reply(&self, what: &str) -> DeviceError {
-        DeviceError::NoReply {
-            device: "dotpad",
-            what: what.to_string(),
-            attempts: self.policy.attempts,
-        }
+    /// The pause before a line goes again (the SDK's 500 ms, shorter with a
+    /// shorter reply timeout).
+    fn resend_pause(&self) -> Duration {
+        self.policy.reply_timeout.min(RESEND_PAUSE)
     }
 
     /// Takes key and error notifications; true if `p` was one.
@@ -205,47 +191,11 @@ impl<L: Read + Write> DotPadLink<L> {
     /// Sends one line and waits until it is shown; re-sends after "wait",
     /// a NACK, a checksum error or silence, bounded by the policy.
     fn send_line(&mut self, destination: u8, cells: &[u8], what: &str) -> Result<(), DeviceError> {
-        let bytes = line_packet(destination, cells).encode();
-        for _ in 0..self.policy.attempts {
-            self.link.send(&bytes)?;
-            if self.line_confirmed(what)? {
-                return Ok(());
-            }
-            std::thread::sleep(self.policy.reply_timeout.min(RESEND_PAUSE));
-        }
-        Err(self.no_reply(what))
-    }
-
-    /// Whether the line just sent was acknowledged (and, if the pad says
-    /// so in time, finished moving); false when it must be sent again.
-    fn line_confirmed(&mut self, what: &str) -> Result<bool, DeviceError> {
-        let mut deadline = Instant::now() + self.policy.reply_timeout;
-        let mut acked = false;
-        while let Some(byte) = self.link.byte_before(deadline)? {
-            let Some(Decoded::Packet(p)) = self.decoder.push(byte) else {
-                continue;
-            };
-            if self.notification(&p) {
-                continue;
-            }
-            match (p.command, acked) {
-                (cmd::DISPLAY_LINE_REPLY, false) => {
-                    let reply = LineReply::from_code(p.data.first().copied().unwrap_or(u8::MAX));
-                    if reply != LineReply::Ack {
-                        log::debug!("dotpad: {what}: {reply:?}, sending it again");
-                        return Ok(false);
-                    }
-                    acked = true;
-                    deadline = Instant::now() + self.board.refresh + ACK_MARGIN;
-                }
-                (cmd::LINE_FINISHED, true) => return Ok(true),
-                _ => {}
-            }
-        }
-        if acked {
-            log::debug!("dotpad: {what}: acknowledged, no line-finished notification");
-        }
-        Ok(acked)
+        let mut request = Request::Line {
+            packet: line_packet(destination, cells).encode(),
+            what: what.to_string(),
+        };
+        transact(self, self.policy.attempts, &mut request, what).map(drop)
     }
 
     /// Shows `cells` (standard braille dot order, dot n = bit n - 1) on the
@@ -259,6 +209,97 @@ impl<L: Read + Write> DotPadLink<L> {
         let mut line: Vec<u8> = cells.iter().map(|&c| packet::text_cell(c)).collect();
         line.resize(usize::from(self.board.text_cells), 0);
         self.send_line(0, &line, "text line")
+    }
+}
+
+/// One request as the Dot Pad driver sends it.
+#[derive(Debug)]
+pub enum Request {
+    /// A query (board information...) answered by a packet of `reply`.
+    Query {
+        /// The command.
+        command: u16,
+        /// The answer's command.
+        reply: u16,
+    },
+    /// A display line: acknowledged, then (BRLTTY) "line finished".
+    Line {
+        /// The encoded packet.
+        packet: Vec<u8>,
+        /// The line, for the log.
+        what: String,
+    },
+}
+
+/// Whether the line of this attempt was acknowledged yet.
+#[derive(Debug, Default)]
+pub struct Acked(bool);
+
+impl<L: Read + Write> Exchange for DotPadLink<L> {
+    type Io = L;
+    type Request = Request;
+    type Answer = Vec<u8>;
+    type Attempt = Acked;
+
+    fn link(&mut self) -> &mut Link<L> {
+        &mut self.link
+    }
+
+    fn encode(&mut self, request: &mut Request) -> Vec<u8> {
+        match request {
+            Request::Query { command, .. } => Packet::new(0, *command, Vec::new()).encode(),
+            Request::Line { packet, .. } => packet.clone(),
+        }
+    }
+
+    fn wait(&self, _: &Request) -> Duration {
+        self.policy.reply_timeout
+    }
+
+    fn judge(
+        &mut self,
+        request: &mut Request,
+        acked: &mut Acked,
+        byte: u8,
+    ) -> Result<Step<Vec<u8>>, DeviceError> {
+        let Some(Decoded::Packet(p)) = self.decoder.push(byte) else {
+            return Ok(Step::Wait);
+        };
+        Ok(match request {
+            Request::Query { reply, .. } if p.command == *reply => Step::Done(p.data),
+            Request::Query { .. } => {
+                self.notification(&p);
+                Step::Wait
+            }
+            Request::Line { .. } if self.notification(&p) => Step::Wait,
+            Request::Line { what, .. } => match (p.command, acked.0) {
+                (cmd::DISPLAY_LINE_REPLY, false) => {
+                    let reply = LineReply::from_code(p.data.first().copied().unwrap_or(u8::MAX));
+                    if reply == LineReply::Ack {
+                        acked.0 = true;
+                        Step::WaitUntil(Instant::now() + self.board.refresh + ACK_MARGIN)
+                    } else {
+                        log::debug!("dotpad: {what}: {reply:?}, sending it again");
+                        Step::Resend(self.resend_pause())
+                    }
+                }
+                (cmd::LINE_FINISHED, true) => Step::Done(Vec::new()),
+                _ => Step::Wait,
+            },
+        })
+    }
+
+    /// An acknowledged line whose "line finished" never came is taken as
+    /// shown (BRLTTY); a line never acknowledged goes again after a pause.
+    fn silence(&mut self, request: &Request, acked: &mut Acked) -> Step<Vec<u8>> {
+        match request {
+            Request::Line { what, .. } if acked.0 => {
+                log::debug!("dotpad: {what}: acknowledged, no line-finished notification");
+                Step::Done(Vec::new())
+            }
+            Request::Line { .. } => Step::Resend(self.resend_pause()),
+            Request::Query { .. } => Step::Resend(Duration::ZERO),
+        }
     }
 }
 

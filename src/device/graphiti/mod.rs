@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use super::link::{Link, RetryPolicy};
+use super::link::{transact, Exchange, Link, RetryPolicy, Step};
 use super::{
     check_geometry, play_blocking, DeviceError, Haptic, KeyEvent, Keys, Pattern, PinDisplay,
     Vibrator,
@@ -129,43 +129,17 @@ impl<L: Read + Write> GraphitiLink<L> {
             bytes_sent: 0,
             convention: Convention::Spec,
         };
-        let name = g.command(
-            id::DEVICE_NAME,
-            &[],
-            Expect::Reply(id::DEVICE_NAME),
-            "device name",
-        )?;
-        g.name = ascii(&name);
-        let resolution = ascii(&g.command(
-            id::RESOLUTION,
-            &[],
-            Expect::Reply(id::RESOLUTION),
-            "resolution",
-        )?);
-        let levels = ascii(&g.command(
-            id::HEIGHT_LEVELS,
-            &[],
-            Expect::Reply(id::HEIGHT_LEVELS),
-            "height levels",
-        )?);
+        g.name = ascii(&g.send(Command::DeviceName)?);
+        let resolution = ascii(&g.send(Command::Resolution)?);
+        let levels = ascii(&g.send(Command::HeightLevels)?);
         g.geometry = parse_geometry(&resolution, &levels).ok_or_else(|| DeviceError::Protocol {
             device: "graphiti",
             message: format!(
                 "resolution {resolution:?} / height levels {levels:?} make no display"
             ),
         })?;
-        g.command(
-            id::KEY_EVENTS,
-            &[1],
-            Expect::Reply(id::KEY_EVENTS),
-            "key events on",
-        )?;
-        g.command(
-            id::TOUCH_EVENTS,
-            &[1],
-            Expect::Reply(id::TOUCH_EVENTS),
-            "touch events on",
-        )?;
+        g.send(Command::KeyEvents(true))?;
+        g.send(Command::TouchEvents(true))?;
         Ok(g)
     }
 
@@ -185,13 +159,11 @@ impl<L: Read + Write> GraphitiLink<L> {
     /// avoided here: a checksum-error reply makes the driver try the other
     /// checksum convention.
     pub fn set_pin(&mut self, row: u8, column: u8, height: u8) -> Result<(), DeviceError> {
-        let what = format!("pin {row},{column}");
-        self.command(
-            id::ONE_PIN,
-            &[row, column, height, 0],
-            Expect::Status,
-            &what,
-        )?;
+        self.send(Command::OnePin {
+            row,
+            column,
+            height,
+        })?;
         if let Some(shown) = self.shown.as_mut() {
             let at =
                 embedded_graphics::prelude::Point::new(i32::from(column) - 1, i32::from(row) - 1);
@@ -211,78 +183,9 @@ impl<L: Read + Write> GraphitiLink<L> {
     /// after a communication/checksum error status or a time-out, all
     /// bounded by the policy. Key and gesture reports that arrive meanwhile
     /// are ACKed and queued.
-    fn command(
-        &mut self,
-        command: u8,
-        data: &[u8],
-        expect: Expect,
-        what: &str,
-    ) -> Result<Vec<u8>, DeviceError> {
-        let ambiguous = data.contains(&START);
-        let wait = if expect == Expect::Status {
-            self.policy.move_timeout
-        } else {
-            self.policy.reply_timeout
-        };
-        for _ in 0..self.policy.attempts {
-            let frame = codec::encode_with(self.convention, command, data);
-            self.link.send(&frame)?;
-            self.bytes_sent += frame.len() as u64;
-            let deadline = Instant::now() + wait;
-            let mut nacks = 0;
-            while let Some(byte) = self.link.byte_before(deadline)? {
-                match self.decoder.push(byte) {
-                    None | Some(Decoded::Broken) => {}
-                    Some(Decoded::BadChecksum { .. }) => {
-                        nacks += 1;
-                        if nacks > self.policy.attempts {
-                            break;
-                        }
-                        self.reply_control(id::NACK)?;
-                    }
-                    Some(Decoded::Frame { command: c, data }) => {
-                        self.reply_control(id::ACK)?;
-                        if self.take_event(c, &data) {
-                            continue;
-                        }
-                        match (c, expect) {
-                            (id::STATUS, _) if data[0] == 0 && expect == Expect::Status => {
-                                return Ok(data)
-                            }
-                            (id::STATUS, _) if data[0] == 3 && ambiguous => {
-                                // Perhaps the other checksum convention:
-                                // the next attempt uses it, and it stays
-                                // if the device accepts it.
-                                self.convention = self.convention.other();
-                                log::debug!(
-                                    "graphiti: {what}: checksum error, trying {:?}",
-                                    self.convention
-                                );
-                                break;
-                            }
-                            (id::STATUS, _) if matches!(data[0], 2 | 3) => break,
-                            // A late "ok" to an earlier command: already ACKed.
-                            (id::STATUS, _) if data[0] == 0 => {}
-                            (id::STATUS, _) => {
-                                return Err(DeviceError::Refused {
-                                    device: "graphiti",
-                                    what: what.to_string(),
-                                    reason: status_text(data[0]).to_string(),
-                                })
-                            }
-                            (c, Expect::Reply(want)) if c == want => return Ok(data),
-                            // A late reply to an earlier attempt: already ACKed.
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        Err(DeviceError::NoReply {
-            device: "graphiti",
-            what: what.to_string(),
-            attempts: self.policy.attempts,
-        })
+    fn send(&mut self, mut command: Command) -> Result<Vec<u8>, DeviceError> {
+        let what = command.to_string();
+        transact(self, self.policy.attempts, &mut command, &what)
     }
 
     fn reply_control(&mut self, command: u8) -> Result<(), DeviceError> {
@@ -331,14 +234,14 @@ const ROW_27: usize = START as usize - 1;
 /// command, or one row command per changed row, whichever is fewer bytes.
 /// A changed row 27 (id 0x1B) always goes in a full-display command, so no
 /// frame carries a 0x1B data byte.
-pub fn frame_commands(frame: &PinFrame, shown: Option<&PinFrame>) -> Vec<(u8, Vec<u8>)> {
+pub fn frame_commands(frame: &PinFrame, shown: Option<&PinFrame>) -> Vec<Command> {
     let width = frame.geometry().width as usize;
     let pairs = |from: usize, to: usize| -> Vec<u8> {
         (from..to)
             .flat_map(|i| [frame.heights()[i], blink_byte(frame.blink()[i])])
             .collect()
     };
-    let full = vec![(id::UPDATE_DISPLAY, pairs(0, frame.geometry().pins()))];
+    let full = vec![Command::UpdateDisplay(pairs(0, frame.geometry().pins()))];
     let Some(shown) = shown else {
         return full;
     };
@@ -352,21 +255,201 @@ pub fn frame_commands(frame: &PinFrame, shown: Option<&PinFrame>) -> Vec<(u8, Ve
     if changed.contains(&ROW_27) {
         return full;
     }
-    let rows: Vec<(u8, Vec<u8>)> = changed
+    let rows: Vec<Command> = changed
         .into_iter()
-        .map(|r| {
-            let mut data = vec![r as u8 + 1];
-            data.extend(pairs(r * width, (r + 1) * width));
-            (id::ONE_ROW, data)
-        })
+        .map(|r| Command::UpdateRow(r as u8 + 1, pairs(r * width, (r + 1) * width)))
         .collect();
-    let wire = |cmds: &[(u8, Vec<u8>)]| -> usize {
-        cmds.iter().map(|(c, d)| codec::encode(*c, d).len()).sum()
+    let wire = |cmds: &[Command]| -> usize {
+        cmds.iter()
+            .map(|c| codec::encode(c.id(), &c.data()).len())
+            .sum()
     };
     if wire(&rows) < wire(&full) {
         rows
     } else {
         full
+    }
+}
+
+/// A host command of the Graphiti API, as the driver sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// 0x0A: the device's name.
+    DeviceName,
+    /// 0x07: the resolution, "60|40".
+    Resolution,
+    /// 0x09: the top height level.
+    HeightLevels,
+    /// 0x31: key reports on or off.
+    KeyEvents(bool),
+    /// 0x41: touch gestures on or off.
+    TouchEvents(bool),
+    /// 0x15: every pin, 2400 (height, blink) pairs.
+    UpdateDisplay(Vec<u8>),
+    /// 0x18: one row (1..=40) and its 60 (height, blink) pairs.
+    UpdateRow(u8, Vec<u8>),
+    /// 0x17: one pin, as the spec numbers rows and columns, not blinking.
+    OnePin {
+        /// 1..=40.
+        row: u8,
+        /// 1..=60.
+        column: u8,
+        /// 0..=4.
+        height: u8,
+    },
+    /// 0x61: a buzz at 200 Hz, 80 % duty, for this many ms.
+    Vibrate(u16),
+}
+
+impl Command {
+    /// The command id.
+    pub fn id(&self) -> u8 {
+        match self {
+            Command::DeviceName => id::DEVICE_NAME,
+            Command::Resolution => id::RESOLUTION,
+            Command::HeightLevels => id::HEIGHT_LEVELS,
+            Command::KeyEvents(_) => id::KEY_EVENTS,
+            Command::TouchEvents(_) => id::TOUCH_EVENTS,
+            Command::UpdateDisplay(_) => id::UPDATE_DISPLAY,
+            Command::UpdateRow(..) => id::ONE_ROW,
+            Command::OnePin { .. } => id::ONE_PIN,
+            Command::Vibrate(_) => id::VIBRATE,
+        }
+    }
+
+    /// Its data bytes, before escaping.
+    pub fn data(&self) -> Vec<u8> {
+        match self {
+            Command::DeviceName | Command::Resolution | Command::HeightLevels => Vec::new(),
+            Command::KeyEvents(on) | Command::TouchEvents(on) => vec![u8::from(*on)],
+            Command::UpdateDisplay(pairs) => pairs.clone(),
+            Command::UpdateRow(row, pairs) => [&[*row], pairs.as_slice()].concat(),
+            Command::OnePin {
+                row,
+                column,
+                height,
+            } => vec![*row, *column, *height, 0],
+            Command::Vibrate(ms) => {
+                let [hi, lo] = ms.to_be_bytes();
+                vec![200, 80, hi, lo]
+            }
+        }
+    }
+
+    /// What the device answers: a status once the pins have moved, or a
+    /// reply frame of the same id (the on/off switches echo the command).
+    fn expect(&self) -> Expect {
+        match self {
+            Command::DeviceName
+            | Command::Resolution
+            | Command::HeightLevels
+            | Command::KeyEvents(_)
+            | Command::TouchEvents(_) => Expect::Reply(self.id()),
+            Command::UpdateDisplay(_)
+            | Command::UpdateRow(..)
+            | Command::OnePin { .. }
+            | Command::Vibrate(_) => Expect::Status,
+        }
+    }
+}
+
+impl std::fmt::Display for Command {
+    /// The command in errors and logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let on = |b: &bool| if *b { "on" } else { "off" };
+        match self {
+            Command::DeviceName => write!(f, "device name"),
+            Command::Resolution => write!(f, "resolution"),
+            Command::HeightLevels => write!(f, "height levels"),
+            Command::KeyEvents(b) => write!(f, "key events {}", on(b)),
+            Command::TouchEvents(b) => write!(f, "touch events {}", on(b)),
+            Command::UpdateDisplay(_) => write!(f, "update display"),
+            Command::UpdateRow(row, _) => write!(f, "update row {row}"),
+            Command::OnePin { row, column, .. } => write!(f, "pin {row},{column}"),
+            Command::Vibrate(_) => write!(f, "vibrate"),
+        }
+    }
+}
+
+/// What one attempt of a [`Command`] has seen.
+#[derive(Debug, Default)]
+pub struct Attempt {
+    /// Replies with a bad checksum, each NACKed.
+    nacks: u32,
+}
+
+impl<L: Read + Write> Exchange for GraphitiLink<L> {
+    type Io = L;
+    type Request = Command;
+    type Answer = Vec<u8>;
+    type Attempt = Attempt;
+
+    fn link(&mut self) -> &mut Link<L> {
+        &mut self.link
+    }
+
+    fn encode(&mut self, c: &mut Command) -> Vec<u8> {
+        let frame = codec::encode_with(self.convention, c.id(), &c.data());
+        self.bytes_sent += frame.len() as u64;
+        frame
+    }
+
+    fn wait(&self, c: &Command) -> Duration {
+        match c.expect() {
+            Expect::Status => self.policy.move_timeout,
+            Expect::Reply(_) => self.policy.reply_timeout,
+        }
+    }
+
+    fn judge(
+        &mut self,
+        c: &mut Command,
+        attempt: &mut Attempt,
+        byte: u8,
+    ) -> Result<Step<Vec<u8>>, DeviceError> {
+        let (command, data) = match self.decoder.push(byte) {
+            None | Some(Decoded::Broken) => return Ok(Step::Wait),
+            Some(Decoded::BadChecksum { .. }) => {
+                attempt.nacks += 1;
+                if attempt.nacks > self.policy.attempts {
+                    return Ok(Step::Resend(Duration::ZERO));
+                }
+                self.reply_control(id::NACK)?;
+                return Ok(Step::Wait);
+            }
+            Some(Decoded::Frame { command, data }) => (command, data),
+        };
+        self.reply_control(id::ACK)?;
+        if self.take_event(command, &data) {
+            return Ok(Step::Wait);
+        }
+        let ambiguous = c.data().contains(&START);
+        Ok(match (command, c.expect()) {
+            (id::STATUS, Expect::Status) if data[0] == 0 => Step::Done(data),
+            (id::STATUS, _) if data[0] == 3 && ambiguous => {
+                // Perhaps the other checksum convention: the next attempt
+                // uses it, and it stays if the device accepts it.
+                self.convention = self.convention.other();
+                log::debug!(
+                    "graphiti: {c}: checksum error, trying {:?}",
+                    self.convention
+                );
+                Step::Resend(Duration::ZERO)
+            }
+            (id::STATUS, _) if matches!(data[0], 2 | 3) => Step::Resend(Duration::ZERO),
+            // A late "ok" to an earlier command: already ACKed.
+            (id::STATUS, _) if data[0] == 0 => Step::Wait,
+            (id::STATUS, _) => {
+                return Err(DeviceError::Refused {
+                    device: "graphiti",
+                    what: c.to_string(),
+                    reason: status_text(data[0]).to_string(),
+                })
+            }
+            (c, Expect::Reply(want)) if c == want => Step::Done(data),
+            // A late reply to an earlier attempt: already ACKed.
+            _ => Step::Wait,
+        })
     }
 }
 
@@ -383,13 +466,8 @@ impl<L: Read + Write> PinDisplay for GraphitiLink<L> {
         // Until every command is confirmed the device shows something in
         // between: forget what it shows so that a retry sends everything.
         self.shown = None;
-        for (command, data) in commands {
-            let what = if command == id::UPDATE_DISPLAY {
-                "update display".to_string()
-            } else {
-                format!("update row {}", data[0])
-            };
-            self.command(command, &data, Expect::Status, &what)?;
+        for command in commands {
+            self.send(command)?;
         }
         self.shown = Some(frame.clone());
         Ok(())
@@ -417,9 +495,7 @@ impl<L: Read + Write> Vibrator for GraphitiLink<L> {
         if ms.to_be_bytes()[1] == START {
             ms += 1; // 283, 539 or 795 ms: no 0x1B data byte
         }
-        let [hi, lo] = ms.to_be_bytes();
-        self.command(id::VIBRATE, &[200, 80, hi, lo], Expect::Status, "vibrate")
-            .map(drop)
+        self.send(Command::Vibrate(ms)).map(drop)
     }
 
     fn stop(&mut self) -> Result<(), DeviceError> {

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Scores training variants side by side, for the variant table in
+models/README.md: each checkpoint (a `best.pt` of train.py) on the tune and
+val sides of the patient split, raw p(pneumonia) at 0.5 (no calibration, so
+that the variants are compared as trained), and on val films put through a
+fixed panel of acquisition shifts.
+
+The shift panel stands in for "another hospital": exposure (gamma 0.5 and
+2.0), a hard contrast curve, strong histogram equalisation, a soft detector
+(Gaussian blur, sigma 2 px at 224), heavy JPEG (quality 15) and a 4x
+lower resolution. Each is applied deterministically to every val film. The
+acquisition augmentation of train.py draws from similar families (milder
+ranges), so a gain here is expected rather than proven to carry over to
+other hospitals: it says whether the augmentation did what it was meant to,
+not how the model does on the official test split.
+
+Variants are compared on tune; val is reported, never used to choose.
+
+    python models/tools/variant_eval.py --data ../shared/data/kermany-224/train \\
+        --split models/split.json --size 160 \\
+        --variant shipped=models/work/shipped_clean/best.pt \\
+        --variant no_acquisition_aug=models/work/ablation_noacq/best.pt
+"""
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter, ImageOps
+
+from preprocess import CLASSES, load_gray, resize_bilinear
+from train import auc, model, normalise
+
+
+def _pil(g):
+    return Image.fromarray((np.clip(g, 0, 1) * 255).round().astype(np.uint8))
+
+
+def _back(im):
+    return np.asarray(im, dtype=np.float32) / 255.0
+
+
+def _jpeg(g, quality):
+    buf = io.BytesIO()
+    _pil(g).save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return _back(Image.open(buf))
+
+
+SHIFTS = {
+    "gamma_0.5": lambda g: np.clip(g, 1e-4, 1) ** 0.5,
+    "gamma_2.0": lambda g: np.clip(g, 0, 1) ** 2.0,
+    "contrast_curve": lambda g: 1 / (1 + np.exp(-10 * (g - 0.5))),
+    "equalised": lambda g: _back(ImageOps.equalize(_pil(g))),
+    "blur_2px": lambda g: _back(_pil(g).filter(ImageFilter.GaussianBlur(2))),
+    "jpeg_q15": lambda g: _jpeg(g, 15),
+    "low_res_4x": lambda g: _back(_pil(g).resize((56, 56), Image.BILINEAR).resize((224, 224), Image.BILINEAR)),
+}
+
+
+@torch.no_grad()
+def scores(net, grays, size, batch=64):
+    """p(pneumonia) of each film: `net` is a torch module or an
+    onnxruntime session (the shipped fp32 ONNX, run one film at a time)."""
+    out = []
+    for i in range(0, len(grays), batch):
+        x = normalise(torch.from_numpy(np.stack([resize_bilinear(g, size) for g in grays[i : i + batch]])))
+        if isinstance(net, torch.nn.Module):
+            out.append(net(x).softmax(1)[:, 1])
+        else:
+            name = net.get_inputs()[0].name
+            logits = np.concatenate([net.run(None, {name: x[j : j + 1].numpy()})[0] for j in range(len(x))])
+            out.append(torch.from_numpy(logits).softmax(1)[:, 1])
+    return torch.cat(out).numpy()
+
+
+def load(checkpoint: str):
+    if checkpoint.endswith(".onnx"):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        return onnxruntime.InferenceSession(checkpoint, options, providers=["CPUExecutionProvider"])
+    net = model()
+    net.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])
+    return net.eval()
+
+
+def summary(p, y):
+    y = np.asarray(y)
+    call = p >= 0.5
+    tp, tn = int((call & (y == 1)).sum()), int((~call & (y == 0)).sum())
+    return {
+        "accuracy": round(float((call == (y == 1)).mean()), 4),
+        "auc": round(auc(p, y), 4),
+        "sensitivity": round(tp / max(1, int((y == 1).sum())), 4),
+        "specificity": round(tn / max(1, int((y == 0).sum())), 4),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--split", type=Path, required=True)
+    ap.add_argument("--size", type=int, default=160)
+    ap.add_argument("--variant", action="append", required=True, help="NAME=CHECKPOINT (best.pt or .onnx)")
+    ap.add_argument("--out", type=Path, help="write the JSON here too")
+    args = ap.parse_args()
+    split = json.loads(args.split.read_text())
+    sides = {}
+    for side in ("tune", "val"):
+        files = split[side]
+        grays = [load_gray(args.data / f) for f in files]
+        labels = [CLASSES.index(f.split("/")[0]) for f in files]
+        sides[side] = (grays, labels)
+    val_grays, val_labels = sides["val"]
+    shifted = {name: [f(resize_bilinear(g, 224)) for g in val_grays] for name, f in SHIFTS.items()}
+    report = {}
+    for spec in args.variant:
+        name, checkpoint = spec.split("=", 1)
+        net = load(checkpoint)
+        t0 = time.time()
+        row = {side: summary(scores(net, g, args.size), y) for side, (g, y) in sides.items()}
+        row["val_shifted"] = {k: summary(scores(net, g, args.size), val_labels) for k, g in shifted.items()}
+        row["val_shifted_mean_auc"] = round(float(np.mean([r["auc"] for r in row["val_shifted"].values()])), 4)
+        row["val_shifted_worst_specificity"] = min(r["specificity"] for r in row["val_shifted"].values())
+        row["seconds"] = round(time.time() - t0, 1)
+        report[name] = row
+        print(json.dumps({name: row}), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
