@@ -17,12 +17,13 @@ use dicom_object::file::ReadPreamble;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_pixeldata::PixelDecoder;
 
-use super::codestream;
 use super::voi::{self, Mapping, Window};
 use super::{check_budget, Scan, ScanFormat, ScanProblem, ScanSource};
+use super::{codestream, lengths};
 
 const PREAMBLE: usize = 128;
 const MAGIC: &[u8; 4] = b"DICM";
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
 const JPEG_LS_NEAR_LOSSLESS: &str = "1.2.840.10008.1.2.4.81";
 
@@ -39,6 +40,8 @@ fn corrupt(detail: impl ToString) -> ScanProblem {
 }
 
 pub(super) fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
+    // Before dicom-rs allocates what the lengths declare.
+    lengths::check(&bytes[PREAMBLE..])?;
     let obj = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(Cursor::new(&bytes[PREAMBLE..]))
@@ -180,8 +183,11 @@ fn decode_with_dicom_pixeldata(
     obj: &DefaultDicomObject,
     frame: &FrameShape,
 ) -> Result<Vec<f32>, ScanProblem> {
-    if let Some(fragment) = first_fragment(obj) {
-        codestream::check_matches(fragment, frame.columns, frame.rows)?;
+    let syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
+    match first_fragment(obj) {
+        Some(fragment) if syntax == RLE_LOSSLESS => check_rle_header(fragment, frame)?,
+        Some(fragment) => codestream::check_matches(fragment, frame.columns, frame.rows)?,
+        None => {}
     }
     let decoded = obj.decode_pixel_data_frame(0).map_err(|e| {
         let message = e.to_string();
@@ -268,6 +274,34 @@ fn stored_values(bytes: &[u8], frame: &FrameShape) -> Vec<f32> {
             .map(|c| value(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
             .collect(),
     }
+}
+
+/// The RLE header of the first fragment (PS3.5 annex G): 1 to 15
+/// segments, one per byte of each sample, at ascending offsets inside the
+/// fragment, so that the decoder never sizes anything from garbage.
+fn check_rle_header(fragment: &[u8], frame: &FrameShape) -> Result<(), ScanProblem> {
+    let word = |i: usize| {
+        fragment
+            .get(4 * i..4 * i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let bad = |what: &str| corrupt(format!("RLE header: {what}"));
+    let segments = word(0).ok_or_else(|| bad("shorter than 64 bytes"))?;
+    let expected = usize::from(frame.samples_per_pixel) * usize::from(frame.bits_allocated / 8);
+    if segments != expected || !(1..=15).contains(&segments) {
+        return Err(bad(&format!(
+            "{segments} segments where the samples need {expected}"
+        )));
+    }
+    let mut previous = 63;
+    for i in 1..=segments {
+        let offset = word(i).ok_or_else(|| bad("shorter than 64 bytes"))?;
+        if offset <= previous || offset >= fragment.len() {
+            return Err(bad(&format!("segment {i} starts outside the fragment")));
+        }
+        previous = offset;
+    }
+    Ok(())
 }
 
 fn first_fragment(obj: &DefaultDicomObject) -> Option<&[u8]> {

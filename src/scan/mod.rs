@@ -11,6 +11,7 @@
 
 mod codestream;
 mod dicom;
+mod lengths;
 mod raster;
 mod voi;
 
@@ -207,10 +208,36 @@ pub fn load(path: &Path) -> Result<Scan, ScanError> {
     decode_guarded(&bytes).map_err(fail)
 }
 
+thread_local! {
+    /// True while this thread decodes behind the guard.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keeps the panic hook quiet for panics inside [`decode_guarded`]: the
+/// panic becomes the file's one-line error, and the default hook's
+/// "thread 'main' panicked at ..." lines would make three lines of one.
+/// Installed once, in front of whatever hook was there; other panics still
+/// reach it. (Process-wide state, kept to this one flag per thread.)
+fn quiet_guarded_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 fn decode_guarded(bytes: &[u8]) -> Result<Scan, ScanProblem> {
     // The decoders are third-party code fed untrusted bytes; a panic in one
     // of them must become an error for this file, not a dead appliance.
-    catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes))).unwrap_or_else(|panic| {
+    quiet_guarded_panics();
+    GUARDED.with(|g| g.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes)));
+    GUARDED.with(|g| g.set(false));
+    outcome.unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<String>()
             .cloned()

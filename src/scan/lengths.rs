@@ -1,0 +1,295 @@
+//! Every element length in a DICOM file checked against the bytes that are
+//! really there, before dicom-rs reads it.
+//!
+//! dicom-rs allocates what an element's length field declares before it
+//! reads the value, so a damaged or hostile file of a few kilobytes can
+//! claim gigabytes (a flipped VR that turns text into a length, a length
+//! field overwritten with 0xFFFFFFF0) and abort the process or starve a
+//! 512 MB board. This walk reads only the element headers, the way the
+//! standard lays them out (PS3.5 section 7): explicit VR little endian for
+//! the meta group, then the dataset in its transfer syntax's encoding. A
+//! length larger than what is left of the file is refused by name; sequences
+//! and items are entered (their contents are headers too), fragments of
+//! encapsulated pixel data are stepped over. A data set that is not in its
+//! transfer syntax's encoding (no VR where one must be, native pixel data
+//! under a compressed syntax) is refused too. What the walk cannot read (a
+//! deflated dataset, a header cut short) it leaves to dicom-rs, which then
+//! refuses the file itself.
+
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+
+use super::ScanProblem;
+
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+const ITEM: (u16, u16) = (0xFFFE, 0xE000);
+const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
+const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
+
+/// How the dataset's headers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Encoding {
+    explicit: bool,
+    big_endian: bool,
+}
+
+/// Checks the file whose bytes after the 128-byte preamble are `part10`
+/// (`DICM` first).
+pub(super) fn check(part10: &[u8]) -> Result<(), ScanProblem> {
+    let body = part10.get(4..).unwrap_or_default();
+    let meta = Encoding {
+        explicit: true,
+        big_endian: false,
+    };
+    let mut walk = Walk {
+        bytes: body,
+        at: 0,
+        encoding: meta,
+        encapsulated: None,
+    };
+    // The meta group (0002,xxxx), which names the transfer syntax.
+    let mut syntax = String::new();
+    while let Some(header) = walk.peek_group()? {
+        if header != 0x0002 {
+            break;
+        }
+        let Some(element) = walk.header()? else {
+            return Ok(());
+        };
+        if element.tag == (0x0002, 0x0010) {
+            let value = walk.value(element.length).unwrap_or_default();
+            syntax = String::from_utf8_lossy(value)
+                .trim_end_matches(['\0', ' '])
+                .to_string();
+        }
+        walk.skip(element.length)?;
+    }
+    walk.encoding = match syntax.as_str() {
+        // Compressed, or not named: dicom-rs says what is wrong.
+        DEFLATED | "" => return Ok(()),
+        IMPLICIT_LE => Encoding {
+            explicit: false,
+            big_endian: false,
+        },
+        EXPLICIT_BE => Encoding {
+            explicit: true,
+            big_endian: true,
+        },
+        EXPLICIT_LE => meta,
+        _ => {
+            walk.encapsulated = Some(syntax);
+            meta
+        }
+    };
+    walk.dataset()
+}
+
+/// One element header.
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    tag: (u16, u16),
+    sequence: bool,
+    length: u32,
+}
+
+struct Walk<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    encoding: Encoding,
+    /// The transfer syntax compresses the pixel data (so it must come as
+    /// fragments of undefined length).
+    encapsulated: Option<String>,
+}
+
+impl Walk<'_> {
+    fn left(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let bytes = self.bytes.get(self.at..self.at + N)?.try_into().ok()?;
+        self.at += N;
+        Some(bytes)
+    }
+
+    fn u16(&self, b: [u8; 2]) -> u16 {
+        if self.encoding.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    }
+
+    fn u32(&self, b: [u8; 4]) -> u32 {
+        if self.encoding.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    /// The group of the next element, without reading it.
+    fn peek_group(&self) -> Result<Option<u16>, ScanProblem> {
+        Ok(self
+            .bytes
+            .get(self.at..self.at + 2)
+            .map(|b| self.u16([b[0], b[1]])))
+    }
+
+    /// The 4-byte length after the 2 reserved bytes, without reading it.
+    fn peek_u32(&self) -> Result<Option<u32>, ScanProblem> {
+        Ok(self
+            .bytes
+            .get(self.at + 2..self.at + 6)
+            .map(|b| self.u32([b[0], b[1], b[2], b[3]])))
+    }
+
+    /// The next header; `None` at the end, where it is cut short, or where
+    /// the walk cannot follow the file.
+    fn header(&mut self) -> Result<Option<Header>, ScanProblem> {
+        let (Some(g), Some(e)) = (self.take::<2>(), self.take::<2>()) else {
+            return Ok(None);
+        };
+        let tag = (self.u16(g), self.u16(e));
+        // Items and delimiters have no VR, whatever the transfer syntax;
+        // in implicit VR the dictionary says which tags are sequences.
+        if tag.0 == 0xFFFE || !self.encoding.explicit {
+            let Some(length) = self.take::<4>() else {
+                return Ok(None);
+            };
+            let sequence = tag.0 != 0xFFFE
+                && StandardDataDictionary
+                    .by_tag(Tag(tag.0, tag.1))
+                    .is_some_and(|e| e.vr() == VirtualVr::Exact(VR::SQ));
+            return Ok(Some(Header {
+                tag,
+                sequence,
+                length: self.u32(length),
+            }));
+        }
+        let Some(vr) = self.take::<2>() else {
+            return Ok(None);
+        };
+        // A VR that is no VR: the data set is not written as its transfer
+        // syntax says (a changed syntax, an implicit file labelled
+        // explicit); dicom-rs would read garbage lengths from here on.
+        if !vr.iter().all(u8::is_ascii_uppercase) {
+            return Err(ScanProblem::Corrupt {
+                format: "DICOM",
+                detail: format!(
+                    "element ({:04X},{:04X}) has no value representation: the data set is not in its transfer syntax's encoding",
+                    tag.0, tag.1
+                ),
+            });
+        }
+        let long = matches!(
+            &vr,
+            b"OB"
+                | b"OD"
+                | b"OF"
+                | b"OL"
+                | b"OV"
+                | b"OW"
+                | b"SQ"
+                | b"SV"
+                | b"UC"
+                | b"UN"
+                | b"UR"
+                | b"UT"
+                | b"UV"
+        );
+        if &vr == b"UN" && self.peek_u32()? == Some(UNDEFINED) {
+            // A sequence of unknown VR, written in implicit VR inside an
+            // explicit dataset: not followed further.
+            return Ok(None);
+        }
+        let length = if long {
+            let (Some(_reserved), Some(length)) = (self.take::<2>(), self.take::<4>()) else {
+                return Ok(None);
+            };
+            self.u32(length)
+        } else {
+            let Some(length) = self.take::<2>() else {
+                return Ok(None);
+            };
+            u32::from(self.u16(length))
+        };
+        Ok(Some(Header {
+            tag,
+            sequence: &vr == b"SQ",
+            length,
+        }))
+    }
+
+    fn value(&self, length: u32) -> Option<&[u8]> {
+        self.bytes
+            .get(self.at..self.at.checked_add(length as usize)?)
+    }
+
+    /// Steps over a value of `length` bytes, refusing one longer than the
+    /// rest of the file.
+    fn skip(&mut self, length: u32) -> Result<(), ScanProblem> {
+        if length == UNDEFINED {
+            return Ok(());
+        }
+        let length = length as usize;
+        if length > self.left() {
+            return Err(self.too_long(length));
+        }
+        self.at += length;
+        Ok(())
+    }
+
+    fn too_long(&self, length: usize) -> ScanProblem {
+        ScanProblem::Corrupt {
+            format: "DICOM",
+            detail: format!(
+                "an element claims {length} bytes where {} are left in the file",
+                self.left()
+            ),
+        }
+    }
+
+    /// Every header of the dataset, nested sequences and items included.
+    fn dataset(&mut self) -> Result<(), ScanProblem> {
+        // Inside encapsulated pixel data, items are fragments to step over.
+        let mut fragments = false;
+        while let Some(h) = self.header()? {
+            let undefined = h.length == UNDEFINED;
+            if !undefined && h.length as usize > self.left() {
+                return Err(self.too_long(h.length as usize));
+            }
+            match h.tag {
+                SEQUENCE_END => fragments = false,
+                ITEM if fragments => self.skip(h.length)?,
+                // Items, delimiters and sequences: their contents are
+                // headers too, read in turn.
+                (0xFFFE, _) => {}
+                _ if h.sequence => {}
+                PIXEL_DATA if undefined => fragments = true,
+                // A compressed syntax over native pixel data (a changed
+                // transfer syntax): the parser would take samples for
+                // fragment headers.
+                PIXEL_DATA if self.encapsulated.is_some() => {
+                    let syntax = self.encapsulated.as_deref().unwrap_or_default();
+                    return Err(ScanProblem::Corrupt {
+                        format: "DICOM",
+                        detail: format!(
+                            "transfer syntax {syntax} needs encapsulated pixel data, the file has native"
+                        ),
+                    });
+                }
+                // An undefined-length value that is not pixel data (UN
+                // holding a sequence): its contents are read as headers.
+                _ if undefined => {}
+                _ => self.skip(h.length)?,
+            }
+        }
+        Ok(())
+    }
+}

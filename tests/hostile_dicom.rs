@@ -1,0 +1,201 @@
+//! DICOM files damaged the way a fuzzer damaged them (issue 15): element
+//! lengths that claim gigabytes, a transfer syntax changed over native
+//! pixel data, RLE fragments that lie. Each must be refused by name, in one
+//! line, before anything large is allocated, and a decoder that panics must
+//! not print its panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dicom_core::value::{PixelFragmentSequence, Value};
+use dicom_core::{DataElement, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::open_file;
+use dicom_transfer_syntax_registry::entries::RLE_LOSSLESS;
+use touchray::scan::{load, ScanProblem};
+
+fn nih() -> Vec<u8> {
+    std::fs::read(common::nih_dx()).unwrap()
+}
+
+/// The offset of the first element with `tag` after the preamble (the NIH
+/// sample is implicit VR little endian: tag, then a 4-byte length).
+fn element_at(bytes: &[u8], group: u16, element: u16) -> usize {
+    let mut needle = group.to_le_bytes().to_vec();
+    needle.extend(element.to_le_bytes());
+    132 + bytes[132..]
+        .windows(4)
+        .position(|w| w == needle)
+        .expect("tag present")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The fuzzer's three memory cases, made from the real NIH sample.
+fn memory_cases(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let original = nih();
+    // SOP Class UID's length overwritten: 4 GiB claimed.
+    let mut huge = original.clone();
+    let at = element_at(&huge, 0x0008, 0x0016);
+    huge[at + 4..at + 8].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    // Photometric Interpretation's length field holding text: 1.2 GB.
+    let mut text = original.clone();
+    let at = element_at(&text, 0x0028, 0x0004);
+    text[at + 4..at + 8].copy_from_slice(b"NOCH");
+    // The transfer syntax changed to RLE over native pixel data: written
+    // anew (an explicit data set with native pixels)...
+    let mut obj = open_file(common::nih_dx()).unwrap();
+    obj.meta_mut().set_transfer_syntax(&RLE_LOSSLESS);
+    let rle = dir.join("rle_over_native.dcm");
+    obj.write_to_file(&rle).unwrap();
+    // ...and patched in place (the implicit data set now read as explicit),
+    // which made dicom-rs reserve 767 MB.
+    let mut patched = original.clone();
+    let implicit_le = b"1.2.840.10008.1.2\0";
+    let at = 132
+        + original[132..]
+            .windows(implicit_le.len())
+            .position(|w| w == implicit_le)
+            .expect("the transfer syntax in the meta group");
+    let uid_length = u16::from_le_bytes([patched[at - 2], patched[at - 1]]) as usize;
+    let mut uid = b"1.2.840.10008.1.2.5".to_vec();
+    uid.resize(uid_length.max(20), 0);
+    patched.splice(at..at + uid_length, uid.iter().copied());
+    let grown = (uid.len() - uid_length) as u16;
+    patched[at - 2..at].copy_from_slice(&(uid.len() as u16).to_le_bytes());
+    // The meta group's length (0002,0000) grows by the same.
+    let group = 132 + 8;
+    let length = u32::from_le_bytes(patched[group..group + 4].try_into().unwrap());
+    patched[group..group + 4].copy_from_slice(&(length + u32::from(grown)).to_le_bytes());
+    vec![
+        (
+            write(dir, "huge_length.dcm", &huge),
+            "claims 4294967280 bytes",
+        ),
+        (
+            write(dir, "text_length.dcm", &text),
+            "claims 1212370766 bytes",
+        ),
+        (rle, "needs encapsulated pixel data"),
+        (
+            write(dir, "rle_patched.dcm", &patched),
+            "not in its transfer syntax's encoding",
+        ),
+    ]
+}
+
+#[test]
+fn lying_lengths_are_refused_before_they_are_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, expect) in memory_cases(dir.path()) {
+        let err = load(&path).unwrap_err();
+        assert!(
+            matches!(err.problem, ScanProblem::Corrupt { .. }),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(err.to_string().contains(expect), "{err}");
+    }
+}
+
+/// Through the binary with its address space capped at 512 MiB: before the
+/// length walk these files made it ask for 0.8 to 4.2 GB (an abort, exit
+/// 134, or a refusal after 1.3 GB resident). Native x86_64 only: under
+/// qemu-user the cap would apply to the emulator's own reservations.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_binary_refuses_them_within_512_mib() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (path, expect) in memory_cases(dir.path()) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_touchray"));
+        command.args(["render", "--models", "/nonexistent", "--json"]);
+        command.arg(&path);
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs here.
+        unsafe {
+            command.pre_exec(|| {
+                let cap = libc::rlimit {
+                    rlim_cur: 512 << 20,
+                    rlim_max: 512 << 20,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+    }
+}
+
+/// An RLE file from the real DX with its fragment damaged: `header` is the
+/// 64-byte RLE header, `segment` what follows it.
+fn rle_file(dir: &Path, name: &str, header: [u32; 2], segment: &[u8]) -> PathBuf {
+    let mut obj = open_file(common::nih_dx()).unwrap();
+    let mut fragment = Vec::new();
+    fragment.extend_from_slice(&header[0].to_le_bytes());
+    fragment.extend_from_slice(&header[1].to_le_bytes());
+    fragment.resize(64, 0);
+    fragment.extend_from_slice(segment);
+    obj.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        Value::PixelSequence(PixelFragmentSequence::new(
+            Vec::<u32>::new(),
+            vec![fragment],
+        )),
+    ));
+    obj.meta_mut().set_transfer_syntax(&RLE_LOSSLESS);
+    let path = dir.join(name);
+    obj.write_to_file(&path).unwrap();
+    path
+}
+
+#[test]
+fn damaged_rle_is_one_line_whether_or_not_the_decoder_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // A flipped segment count: refused from the header.
+        (
+            rle_file(dir.path(), "count.dcm", [0x0100_0001, 64], &[0, 1]),
+            "RLE header",
+        ),
+        // A segment offset past the fragment.
+        (
+            rle_file(dir.path(), "offset.dcm", [1, 4096], &[0, 1]),
+            "RLE header",
+        ),
+        // A segment that decodes far short of 1024 x 1024 samples: the
+        // decoder indexes past its output (a panic in dicom-rs 0.10.1).
+        (
+            rle_file(dir.path(), "short.dcm", [1, 64], &[1, 7, 7, 0x80]),
+            "",
+        ),
+    ];
+    for (path, expect) in cases {
+        let out = common::touchray()
+            .args(["render", "--models", "/nonexistent", "--json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one line, no panic message: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+    }
+}
