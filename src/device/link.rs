@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::DeviceError;
+use super::{DeviceError, DisplayKind};
 
 /// How long a read may block before the driver looks at its deadline again.
 const POLL: Duration = Duration::from_millis(20);
@@ -65,7 +65,7 @@ pub fn open_serial(path: &Path, baud: u32) -> Result<serialport::TTYPort, Device
 /// A link with a receive buffer, read byte by byte against deadlines.
 #[derive(Debug)]
 pub struct Link<L> {
-    device: &'static str,
+    device: DisplayKind,
     io: L,
     buf: Vec<u8>,
     at: usize,
@@ -73,7 +73,7 @@ pub struct Link<L> {
 
 impl<L: Read + Write> Link<L> {
     /// Wraps `io`, naming `device` in errors.
-    pub fn new(device: &'static str, io: L) -> Self {
+    pub fn new(device: DisplayKind, io: L) -> Self {
         Link {
             device,
             io,
@@ -128,7 +128,7 @@ impl<L: Read + Write> Link<L> {
     }
 
     /// The device's name, for errors.
-    pub fn device(&self) -> &'static str {
+    pub fn device(&self) -> DisplayKind {
         self.device
     }
 

@@ -58,8 +58,9 @@ impl DisplayKind {
 }
 
 impl std::fmt::Display for DisplayKind {
+    /// Its name, padded as the format asks (tables line up).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -107,7 +108,7 @@ pub enum DeviceError {
     #[error("{device}: no valid reply to {what} after {attempts} attempts")]
     NoReply {
         /// The device.
-        device: &'static str,
+        device: DisplayKind,
         /// The command.
         what: String,
         /// How many times it was sent.
@@ -117,7 +118,7 @@ pub enum DeviceError {
     #[error("{device}: refused {what}: {reason}")]
     Refused {
         /// The device.
-        device: &'static str,
+        device: DisplayKind,
         /// The command.
         what: String,
         /// The device's reason.
@@ -127,7 +128,7 @@ pub enum DeviceError {
     #[error("{device}: {message}")]
     Protocol {
         /// The device.
-        device: &'static str,
+        device: DisplayKind,
         /// What was wrong.
         message: String,
     },
@@ -135,7 +136,7 @@ pub enum DeviceError {
     #[error("{device}: disconnected ({source})")]
     Disconnected {
         /// The device.
-        device: &'static str,
+        device: DisplayKind,
         /// What the system said.
         source: std::io::Error,
     },

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use super::link::{transact, Exchange, Link, RetryPolicy, Step};
-use super::{check_geometry, DeviceError, PinDisplay};
+use super::{check_geometry, DeviceError, DisplayKind, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
 /// Default serial speed.
@@ -220,7 +220,7 @@ impl<L: Read + Write> PinArrayLink<L> {
     /// Connects over `io`: HELLO, and checks the protocol version.
     pub fn connect(io: L, policy: RetryPolicy) -> Result<Self, DeviceError> {
         let mut array = PinArrayLink {
-            link: Link::new("pinarray", io),
+            link: Link::new(DisplayKind::PinArray, io),
             decoder: Decoder::default(),
             policy,
             hello: Hello {
@@ -236,12 +236,12 @@ impl<L: Read + Write> PinArrayLink<L> {
         };
         let reply = array.request(kind::HELLO, Vec::new(), kind::HELLO_REPLY, "hello")?;
         array.hello = Hello::parse(&reply).ok_or_else(|| DeviceError::Protocol {
-            device: "pinarray",
+            device: DisplayKind::PinArray,
             message: format!("hello reply {reply:02X?} describes no display"),
         })?;
         if array.hello.version != VERSION {
             return Err(DeviceError::Protocol {
-                device: "pinarray",
+                device: DisplayKind::PinArray,
                 message: format!(
                     "protocol version {} (touchray speaks {VERSION})",
                     array.hello.version
@@ -331,7 +331,7 @@ impl<L: Read + Write> PinArrayLink<L> {
         match status.as_slice() {
             [0, hi, lo] if u16::from_be_bytes([*hi, *lo]) == commit => Ok(()),
             _ => Err(DeviceError::NoReply {
-                device: "pinarray",
+                device: DisplayKind::PinArray,
                 what: format!("pins of commit {commit}"),
                 attempts: 1,
             }),
@@ -406,7 +406,7 @@ impl<L: Read + Write> Exchange for PinArrayLink<L> {
             }
             kind::NAK => {
                 return Err(DeviceError::Refused {
-                    device: "pinarray",
+                    device: DisplayKind::PinArray,
                     what: r.what.clone(),
                     reason: nak_reason(reason).into(),
                 })

@@ -15,7 +15,7 @@ use super::emulator::{Emulator, Kind, Options};
 use super::graphiti::GraphitiLink;
 use super::link::{open_serial, RetryPolicy};
 use super::pinarray::PinArrayLink;
-use super::{dotpad, graphiti, pinarray, DeviceError, PinDisplay};
+use super::{dotpad, graphiti, pinarray, DeviceError, DisplayKind, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
 /// Counts the bytes through a link.
@@ -63,7 +63,7 @@ pub struct WireCost {
 #[derive(Debug, Clone, Serialize)]
 pub struct WireReport {
     /// The device.
-    pub device: &'static str,
+    pub device: DisplayKind,
     /// Its baud rate.
     pub baud: u32,
     /// Its pins.
@@ -89,22 +89,11 @@ pub fn measure(
         received: Rc::clone(&received),
     };
     let policy = RetryPolicy::default();
-    let (device, baud, mut display): (_, _, Box<dyn PinDisplay>) = match kind {
-        Kind::Graphiti => (
-            "graphiti",
-            graphiti::BAUD,
-            Box::new(GraphitiLink::connect(io, policy)?),
-        ),
-        Kind::DotPad => (
-            "dotpad",
-            dotpad::BAUD,
-            Box::new(DotPadLink::connect(io, policy)?),
-        ),
-        Kind::PinArray => (
-            "pinarray",
-            pinarray::BAUD,
-            Box::new(PinArrayLink::connect(io, policy)?),
-        ),
+    let device = kind;
+    let (baud, mut display): (_, Box<dyn PinDisplay>) = match kind {
+        Kind::Graphiti => (graphiti::BAUD, Box::new(GraphitiLink::connect(io, policy)?)),
+        Kind::DotPad => (dotpad::BAUD, Box::new(DotPadLink::connect(io, policy)?)),
+        Kind::PinArray => (pinarray::BAUD, Box::new(PinArrayLink::connect(io, policy)?)),
     };
     let g = display.geometry();
     let (first, second) = frames(g);

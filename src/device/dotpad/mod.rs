@@ -28,7 +28,7 @@ pub use packet::Key;
 use packet::{cmd, keys_down, BoardInfo, Decoded, Decoder, LineReply, Packet};
 
 use super::link::{transact, Exchange, Link, RetryPolicy, Step};
-use super::{check_geometry, DeviceError, DisplayFault, KeyEvent, Keys, PinDisplay};
+use super::{check_geometry, DeviceError, DisplayFault, DisplayKind, KeyEvent, Keys, PinDisplay};
 use crate::tactile::{Geometry, PinFrame};
 
 /// Serial speed of the FTDI link.
@@ -88,7 +88,7 @@ impl<L: Read + Write> DotPadLink<L> {
     /// Connects over `io` and reads the board information.
     pub fn connect(io: L, policy: RetryPolicy) -> Result<Self, DeviceError> {
         let mut pad = DotPadLink {
-            link: Link::new("dotpad", io),
+            link: Link::new(DisplayKind::DotPad, io),
             decoder: Decoder::default(),
             policy,
             board: BoardInfo {
@@ -107,7 +107,7 @@ impl<L: Read + Write> DotPadLink<L> {
         };
         let info = pad.query(cmd::BOARD_INFO, cmd::BOARD_INFO_REPLY, "board information")?;
         pad.board = BoardInfo::parse(&info).ok_or_else(|| DeviceError::Protocol {
-            device: "dotpad",
+            device: DisplayKind::DotPad,
             message: format!("board information {info:02X?} describes no graphic area"),
         })?;
         pad.geometry = Geometry::new(
@@ -116,7 +116,7 @@ impl<L: Read + Write> DotPadLink<L> {
             2,
         )
         .map_err(|e| DeviceError::Protocol {
-            device: "dotpad",
+            device: DisplayKind::DotPad,
             message: format!("board information: {e}"),
         })?;
         pad.shown = vec![None; usize::from(pad.board.lines)];

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use super::link::{transact, Exchange, Link, RetryPolicy, Step};
 use super::{
-    check_geometry, play_blocking, DeviceError, Haptic, KeyEvent, Keys, Pattern, PinDisplay,
-    Vibrator,
+    check_geometry, play_blocking, DeviceError, DisplayKind, Haptic, KeyEvent, Keys, Pattern,
+    PinDisplay, Vibrator,
 };
 use crate::tactile::{Geometry, PinFrame};
 
@@ -119,7 +119,7 @@ impl<L: Read + Write> GraphitiLink<L> {
     /// levels, and turns key and touch events on.
     pub fn connect(io: L, policy: RetryPolicy) -> Result<Self, DeviceError> {
         let mut g = GraphitiLink {
-            link: Link::new("graphiti", io),
+            link: Link::new(DisplayKind::Graphiti, io),
             decoder: Decoder::new(Direction::ToHost),
             policy,
             geometry: Geometry::GRAPHITI,
@@ -133,7 +133,7 @@ impl<L: Read + Write> GraphitiLink<L> {
         let resolution = ascii(&g.send(Command::Resolution)?);
         let levels = ascii(&g.send(Command::HeightLevels)?);
         g.geometry = parse_geometry(&resolution, &levels).ok_or_else(|| DeviceError::Protocol {
-            device: "graphiti",
+            device: DisplayKind::Graphiti,
             message: format!(
                 "resolution {resolution:?} / height levels {levels:?} make no display"
             ),
@@ -441,7 +441,7 @@ impl<L: Read + Write> Exchange for GraphitiLink<L> {
             (id::STATUS, _) if data[0] == 0 => Step::Wait,
             (id::STATUS, _) => {
                 return Err(DeviceError::Refused {
-                    device: "graphiti",
+                    device: DisplayKind::Graphiti,
                     what: c.to_string(),
                     reason: status_text(data[0]).to_string(),
                 })
