@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check touchray has, on a fresh Debian/Ubuntu machine with rustup:
-# installs what is missing (cross compilers, qemu-user, rustup targets and
-# components), then formatting, clippy, the tests on x86_64, the tests on
+# installs what is missing (cross compilers, qemu-user, espeak-ng, rustup
+# targets and components), then formatting, clippy, the tests on x86_64, the tests on
 # aarch64 under qemu, and an armv7 build. CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ need_apt=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "installing ${need_apt[*]}"
   sudo=""

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use touchray::device::emulator;
 use touchray::device::open::DisplaySpec;
+use touchray::device::speech::Voice;
 use touchray::device::DisplayKind;
 use touchray::infer::depth::{DepthChoice, DepthNet};
 use touchray::pipeline::{load_depth, ModelWarning, Networks};
@@ -38,6 +40,8 @@ pub enum Command {
     Devices(DevicesArgs),
     /// The bedside appliance: buttons to pins, as the board file wires it.
     Run(RunArgs),
+    /// The sentences the appliance would speak for a scan (and their audio).
+    Describe(DescribeArgs),
 }
 
 #[derive(Args)]
@@ -197,6 +201,64 @@ pub struct EmulateArgs {
     /// Pin array: remember a previous session's last request, seq N.
     #[arg(long, value_name = "N")]
     pub stale_seq: Option<u8>,
+}
+
+impl EmulateArgs {
+    /// The emulator's options from the flags.
+    pub fn options(&self) -> emulator::Options {
+        emulator::Options {
+            faults: emulator::Faults {
+                refuse_every: self.refuse_every,
+                corrupt_every: self.corrupt_every,
+                silent_after: self.silent_after,
+                vanish_after: self.vanish_after,
+                vanish_for: std::time::Duration::from_millis(self.vanish_ms),
+                wait_every: self.wait_every,
+                error_every: self.error_every,
+                finished_elsewhere: self.finished_elsewhere,
+                library_checksum: self.library_checksum,
+                busy_for: self.busy_ms.map(std::time::Duration::from_millis),
+                stale_seq: self.stale_seq,
+            },
+            link: self.link.clone(),
+            png: self.png.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DescribeArgs {
+    /// The scan file.
+    pub scan: PathBuf,
+    /// Print {"text": ..., "parts": [...]} as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also render the text to this WAV file through espeak-ng.
+    #[arg(long, value_name = "FILE.wav")]
+    pub wav: Option<PathBuf>,
+    /// espeak-ng voice or language.
+    #[arg(long, default_value = "en")]
+    pub voice: String,
+    /// Words per minute.
+    #[arg(long, default_value_t = 165)]
+    pub rate: u32,
+    /// The espeak-ng program.
+    #[arg(long, default_value = "espeak-ng")]
+    pub espeak: PathBuf,
+    #[command(flatten)]
+    pub models: ModelArgs,
+}
+
+impl DescribeArgs {
+    /// The voice asked for.
+    pub fn voice(&self) -> Voice {
+        Voice {
+            command: self.espeak.clone(),
+            voice: self.voice.clone(),
+            rate: self.rate,
+            ..Voice::default()
+        }
+    }
 }
 
 #[derive(Args)]

@@ -8,7 +8,8 @@
 //! indicator, viewport); [`device`] raises the pins on a Graphiti, Dot Pad,
 //! pin array or shift-register chain and plays haptic rhythms.
 //! [`pipeline`] strings the stages together and times them; [`output`]
-//! writes what the command line shows; [`eval`] and [`bench`] measure;
+//! writes what the command line shows; [`speech`] says it in words;
+//! [`eval`] and [`bench`] measure;
 //! [`appliance`] is the bedside loop on top; [`error`] gives the command
 //! line one error type and its exit statuses.
 //!
@@ -28,6 +29,7 @@ pub mod infer;
 pub mod output;
 pub mod pipeline;
 pub mod scan;
+pub mod speech;
 pub mod tactile;
 
 pub use error::{Error, ExitStatus};

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use touchray::appliance;
 use touchray::bench::{bench, bench_wire, peak_rss_kib, text_report};
-use touchray::device::emulator::{self, Emulator};
+use touchray::device::emulator::Emulator;
 use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, ports_table};
 use touchray::device::preview::terminal_text;
@@ -21,12 +21,13 @@ use touchray::eval::{evaluate, features_csv, write_eval_files, Extras, Progress}
 use touchray::infer::classifier::Classifier;
 use touchray::output::{write_outputs, FeaturesReport, OutputError, RenderReport, RenderSummary};
 use touchray::pipeline::{make_relief, render, Networks, Wanted};
+use touchray::speech::describe_rendering;
 use touchray::tactile::Features;
 use touchray::{Error, ExitStatus};
 
 use cli::{
-    BenchArgs, Cli, Command, DevicesArgs, EmulateArgs, EvalArgs, FeaturesArgs, ModelArgs,
-    RenderArgs, RunArgs,
+    BenchArgs, Cli, Command, DescribeArgs, DevicesArgs, EmulateArgs, EvalArgs, FeaturesArgs,
+    ModelArgs, RenderArgs, RunArgs,
 };
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         Command::Features(args) => run_features(&args),
         Command::Emulate(args) => run_emulate(&args),
         Command::Devices(args) => run_devices(&args),
+        Command::Describe(args) => run_describe(&args),
         Command::Run(args) => run_appliance(args),
     };
     match result {
@@ -190,26 +192,24 @@ fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
 }
 
 fn run_emulate(args: &EmulateArgs) -> anyhow::Result<()> {
-    let options = emulator::Options {
-        faults: emulator::Faults {
-            refuse_every: args.refuse_every,
-            corrupt_every: args.corrupt_every,
-            silent_after: args.silent_after,
-            vanish_after: args.vanish_after,
-            vanish_for: std::time::Duration::from_millis(args.vanish_ms),
-            wait_every: args.wait_every,
-            error_every: args.error_every,
-            finished_elsewhere: args.finished_elsewhere,
-            library_checksum: args.library_checksum,
-            busy_for: args.busy_ms.map(std::time::Duration::from_millis),
-            stale_seq: args.stale_seq,
-        },
-        link: args.link.clone(),
-        png: args.png.clone(),
-    };
-    let emulator = Emulator::start(args.device, options).map_err(Error::from)?;
+    let emulator = Emulator::start(args.device, args.options()).map_err(Error::from)?;
     print(format_args!("{}\n", emulator.path().display()))?;
     Ok(emulator.wait().map_err(Error::from)?)
+}
+
+fn run_describe(args: &DescribeArgs) -> anyhow::Result<()> {
+    let networks = args.models.networks()?;
+    let rendering = render(&args.scan, &networks, Wanted::speech()).map_err(Error::from)?;
+    let description = describe_rendering(&rendering);
+    if let Some(wav) = &args.wav {
+        args.voice()
+            .render_wav(&description.text, wav)
+            .map_err(Error::from)?;
+    }
+    if args.json {
+        return print_json(&description);
+    }
+    print(format_args!("{}\n", description.text))
 }
 
 fn run_devices(args: &DevicesArgs) -> anyhow::Result<()> {

@@ -154,6 +154,14 @@ pub struct Wanted {
 }
 
 impl Wanted {
+    /// The verdict and relief alone (the appliance's loader, describe).
+    pub fn speech() -> Wanted {
+        Wanted {
+            features: false,
+            frame: None,
+        }
+    }
+
     /// Everything, for a display of `geometry` (render, bench).
     pub fn all(geometry: Geometry) -> Wanted {
         Wanted {

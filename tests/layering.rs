@@ -25,6 +25,12 @@ const ROOMS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "speech",
+        &[
+            "scan", "imaging", "finding", "infer", "tactile", "device", "pipeline",
+        ],
+    ),
+    (
         "eval",
         &[
             "scan", "imaging", "finding", "infer", "tactile", "pipeline", "output",

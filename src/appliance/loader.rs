@@ -98,13 +98,10 @@ pub enum BadScan {
 }
 
 /// Reads scan `path` and prepares it with `networks` (no features, no
-/// default frame: the loop makes its frames per view).
+/// default frame: the loop makes its frames per view and speaks the rest).
 pub fn prepare(path: &std::path::Path, networks: &Networks) -> Result<PreparedScan, BadScan> {
-    let wanted = Wanted {
-        features: false,
-        frame: None,
-    };
-    let rendering = render(path, networks, wanted).map_err(|e| BadScan::Unreadable(e.problem))?;
+    let rendering =
+        render(path, networks, Wanted::speech()).map_err(|e| BadScan::Unreadable(e.problem))?;
     Ok(PreparedScan::from_rendering(rendering))
 }
 

@@ -18,6 +18,7 @@ pub mod open;
 pub mod pinarray;
 pub mod preview;
 pub mod shiftreg;
+pub mod speech;
 pub mod vibration;
 pub mod wire;
 

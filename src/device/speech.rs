@@ -1,0 +1,156 @@
+//! Speech through the `espeak-ng` program, spawned (never linked) so that a
+//! crash in the synthesiser cannot take the appliance down. This driver
+//! knows text in and audio out; what to say is decided above it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::DeviceError;
+
+/// How long one synthesis may take before it is stopped.
+const LONGEST: Duration = Duration::from_secs(30);
+
+/// How espeak-ng is run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voice {
+    /// The program, found on `PATH` when not a path.
+    pub command: PathBuf,
+    /// espeak-ng's voice or language (`-v`), e.g. `en`, `en-us`, `fr`.
+    pub voice: String,
+    /// Words per minute (`-s`, 80..=450).
+    pub rate: u32,
+    /// Amplitude (`-a`, 0..=200; 100 is espeak-ng's default).
+    pub volume: u32,
+}
+
+impl Default for Voice {
+    fn default() -> Self {
+        Voice {
+            command: PathBuf::from("espeak-ng"),
+            voice: "en".into(),
+            rate: 165,
+            volume: 100,
+        }
+    }
+}
+
+impl Voice {
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.command);
+        command
+            .arg("-v")
+            .arg(&self.voice)
+            .arg("-s")
+            .arg(self.rate.clamp(80, 450).to_string())
+            .arg("-a")
+            .arg(self.volume.min(200).to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn spawned(&self, mut command: Command) -> Result<Child, DeviceError> {
+        command
+            .spawn()
+            .map_err(|e| DeviceError::io(self.command.display(), e))
+    }
+
+    /// Whether the program runs at all (`--version`), for the self-test.
+    pub fn check(&self) -> Result<(), DeviceError> {
+        let mut command = Command::new(&self.command);
+        command
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = self.spawned(command)?;
+        self.finish(child, "--version")
+    }
+
+    /// Renders `text` to a WAV file at `wav`.
+    pub fn render_wav(&self, text: &str, wav: &Path) -> Result<(), DeviceError> {
+        let mut command = self.command();
+        command.arg("-w").arg(wav).arg(text);
+        let child = self.spawned(command)?;
+        self.finish(child, "synthesis")
+    }
+
+    /// Starts speaking `text` on the default audio output; the
+    /// [`Utterance`] stops it when dropped or cut.
+    pub fn say(&self, text: &str) -> Result<Utterance, DeviceError> {
+        let mut command = self.command();
+        command.arg(text);
+        Ok(Utterance {
+            child: Some(self.spawned(command)?),
+        })
+    }
+
+    /// Waits (bounded) for `child` and turns a failure into one line.
+    fn finish(&self, mut child: Child, what: &str) -> Result<(), DeviceError> {
+        let deadline = Instant::now() + LONGEST;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(self.failed(what, "took longer than 30 s"));
+                }
+                Err(e) => return Err(DeviceError::io(self.command.display(), e)),
+            }
+        };
+        if status.success() {
+            return Ok(());
+        }
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            use std::io::Read;
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        let first = stderr.lines().next().unwrap_or("").trim().to_string();
+        Err(self.failed(what, &format!("{status} {first}")))
+    }
+
+    fn failed(&self, what: &str, why: &str) -> DeviceError {
+        DeviceError::Config(format!(
+            "{}: {what}: {}",
+            self.command.display(),
+            why.trim()
+        ))
+    }
+}
+
+/// Speech under way; cut off by [`Utterance::cut`] or when dropped.
+#[derive(Debug)]
+pub struct Utterance {
+    child: Option<Child>,
+}
+
+impl Utterance {
+    /// Whether it is still speaking.
+    pub fn is_speaking(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Stops it now (barge-in); true if it was still speaking.
+    pub fn cut(&mut self) -> bool {
+        let speaking = self.is_speaking();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        speaking
+    }
+}
+
+impl Drop for Utterance {
+    fn drop(&mut self) {
+        self.cut();
+    }
+}

@@ -1,0 +1,224 @@
+//! What touchray says, in short plain words: a verdict and where, a
+//! position in the scan list, a fault. Most blind adults read braille
+//! slowly or not at all; these sentences are faster heard than felt. Every
+//! "left" and "right" is the patient's (the zone comes from
+//! [`crate::infer::zone`] in the patient's frame).
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Verdict};
+use crate::infer::manifest::ModelError;
+use crate::pipeline::Rendering;
+
+/// What a part of a description is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Which scan of how many.
+    Position,
+    /// The classifier's call and its confidence.
+    Verdict,
+    /// Where the model looked, in the patient's frame.
+    Zone,
+    /// Something that failed.
+    Fault,
+}
+
+/// One sentence fragment and what it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    /// What it is about.
+    pub topic: Topic,
+    /// The words.
+    pub text: String,
+}
+
+/// A description: its parts, and all of them as one text to speak.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Description {
+    /// Everything, as spoken.
+    pub text: String,
+    /// The parts, in order.
+    pub parts: Vec<Part>,
+}
+
+impl Description {
+    fn push(&mut self, topic: Topic, text: String) {
+        self.parts.push(Part { topic, text });
+        self.text = self
+            .parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+}
+
+/// "scan 3 of 12" (positions from 1).
+pub fn position(index: usize, of: usize) -> String {
+    format!("scan {index} of {of}")
+}
+
+/// The verdict as spoken: "pneumonia likely, 93 percent", "normal, 96
+/// percent", "uncertain", or, when the model abstains, "no verdict: this
+/// film is unlike the films the model learned from". The percentage is
+/// never said as 100: no model is certain, and a listener should not hear
+/// it so.
+pub fn verdict(finding: &Finding) -> String {
+    let percent = finding.confidence_percent().unwrap_or(0).min(99);
+    match finding.verdict {
+        Verdict::Pneumonia => format!("pneumonia likely, {percent} percent"),
+        Verdict::Normal => format!("normal, {percent} percent"),
+        Verdict::Uncertain => "uncertain".into(),
+        Verdict::OutOfRange => {
+            "no verdict: this film is unlike the films the model learned from".into()
+        }
+    }
+}
+
+/// The faults the appliance announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The display stopped answering.
+    DisplayLost,
+    /// The display answers again.
+    DisplayBack,
+    /// Scan `index` of `of` could not be read.
+    BadFile {
+        /// Its position, from 1.
+        index: usize,
+        /// Scans on the medium.
+        of: usize,
+    },
+    /// No scans on the medium.
+    NoScans,
+    /// The classifier failed its checks: reliefs without verdicts.
+    ModelFault,
+}
+
+/// A fault as spoken.
+pub fn fault(fault: Fault) -> String {
+    match fault {
+        Fault::DisplayLost => "display disconnected".into(),
+        Fault::DisplayBack => "display back".into(),
+        Fault::BadFile { index, of } => format!("bad file {index} of {of}"),
+        Fault::NoScans => "no scans".into(),
+        Fault::ModelFault => "model fault, no verdicts".into(),
+    }
+}
+
+/// What the appliance says about a scan when it is shown: its position
+/// (when it has one in a list), the verdict, and the zone for pneumonia
+/// and uncertain calls. Without a classifier it says so.
+pub fn describe(
+    position_in_list: Option<(usize, usize)>,
+    analysis: Option<Result<Finding, &ModelError>>,
+) -> Description {
+    let mut d = Description::default();
+    if let Some((index, of)) = position_in_list {
+        d.push(Topic::Position, position(index, of));
+    }
+    match analysis {
+        Some(Ok(finding)) => {
+            d.push(Topic::Verdict, verdict(&finding));
+            if let Some(zone) = finding.zone {
+                d.push(Topic::Zone, zone.words());
+            }
+        }
+        Some(Err(_)) => d.push(Topic::Fault, fault(Fault::ModelFault)),
+        None => d.push(Topic::Verdict, "no verdict: no classifier installed".into()),
+    }
+    d
+}
+
+/// [`describe`] of a rendering, as `touchray describe` says it for one file.
+pub fn describe_rendering(rendering: &Rendering) -> Description {
+    let analysis = rendering
+        .analysis
+        .as_ref()
+        .map(|a| a.as_ref().map(|a| a.finding()));
+    describe(None, analysis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Level, Side, Zone};
+
+    fn finding(verdict: Verdict, p: f32, zone: Option<Zone>) -> Finding {
+        Finding {
+            verdict,
+            p_pneumonia: p,
+            zone,
+        }
+    }
+
+    #[test]
+    fn each_verdict_in_plain_words() {
+        let zone = Zone {
+            side: Side::Right,
+            level: Level::Lower,
+        };
+        let d = describe(
+            Some((3, 12)),
+            Some(Ok(finding(Verdict::Pneumonia, 0.93, Some(zone)))),
+        );
+        assert_eq!(
+            d.text,
+            "scan 3 of 12, pneumonia likely, 93 percent, right lower zone"
+        );
+        let topics: Vec<Topic> = d.parts.iter().map(|p| p.topic).collect();
+        assert_eq!(topics, [Topic::Position, Topic::Verdict, Topic::Zone]);
+        assert_eq!(
+            describe(None, Some(Ok(finding(Verdict::Normal, 0.04, None)))).text,
+            "normal, 96 percent"
+        );
+        assert_eq!(
+            verdict(&finding(Verdict::Uncertain, 0.6, None)),
+            "uncertain"
+        );
+        assert_eq!(
+            verdict(&finding(Verdict::Pneumonia, 0.999, None)),
+            "pneumonia likely, 99 percent"
+        );
+        assert_eq!(
+            verdict(&finding(Verdict::OutOfRange, 0.99, None)),
+            "no verdict: this film is unlike the films the model learned from"
+        );
+        assert_eq!(
+            describe(None, None).text,
+            "no verdict: no classifier installed"
+        );
+    }
+
+    #[test]
+    fn the_side_is_the_patients_and_both_sides_are_plural() {
+        let left_upper = Zone {
+            side: Side::Left,
+            level: Level::Upper,
+        };
+        let both = Zone {
+            side: Side::Both,
+            level: Level::Middle,
+        };
+        let f = finding(Verdict::Pneumonia, 0.81, Some(left_upper));
+        assert_eq!(describe(None, Some(Ok(f))).parts[1].text, "left upper zone");
+        let f = finding(Verdict::Uncertain, 0.5, Some(both));
+        assert_eq!(
+            describe(None, Some(Ok(f))).text,
+            "uncertain, both middle zones"
+        );
+    }
+
+    #[test]
+    fn faults_in_plain_words() {
+        assert_eq!(fault(Fault::DisplayLost), "display disconnected");
+        assert_eq!(fault(Fault::DisplayBack), "display back");
+        assert_eq!(
+            fault(Fault::BadFile { index: 3, of: 12 }),
+            "bad file 3 of 12"
+        );
+        assert_eq!(fault(Fault::NoScans), "no scans");
+        assert_eq!(fault(Fault::ModelFault), "model fault, no verdicts");
+    }
+}
