@@ -322,6 +322,22 @@ pub struct RunArgs {
     pub allow_fixture: bool,
 }
 
+impl RunArgs {
+    /// The appliance's options from the flags.
+    pub fn options(self) -> touchray::appliance::Options {
+        touchray::appliance::Options {
+            board: self.board,
+            scans: self.scans,
+            display: self.display,
+            models: self.models,
+            script: self.script,
+            keyboard: self.keyboard,
+            json_events: self.json_events,
+            allow_fixture: self.allow_fixture,
+        }
+    }
+}
+
 /// A `--size` that is not WIDTHxHEIGHT.
 #[derive(Debug, thiserror::Error)]
 #[error("expected WIDTHxHEIGHT, got {0:?}")]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::finding::{Finding, Verdict};
 use crate::infer::manifest::ModelError;
 use crate::pipeline::Rendering;
+use crate::tactile::layout::View;
 
 /// What a part of a description is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,6 +74,25 @@ pub fn verdict(finding: &Finding) -> String {
         Verdict::OutOfRange => {
             "no verdict: this film is unlike the films the model learned from".into()
         }
+    }
+}
+
+/// The view as spoken when the user changes it.
+pub fn view(view: View) -> &'static str {
+    match view {
+        View::Heightmap => "heightmap view",
+        View::Contour => "contour view",
+        View::Grayscale => "grayscale view",
+        View::Cam => "where the model looked",
+    }
+}
+
+/// The zoom as spoken: "whole film", "zoom 2".
+pub fn zoom(zoom: u8) -> String {
+    if zoom <= 1 {
+        "whole film".into()
+    } else {
+        format!("zoom {zoom}")
     }
 }
 
@@ -220,5 +240,8 @@ mod tests {
         );
         assert_eq!(fault(Fault::NoScans), "no scans");
         assert_eq!(fault(Fault::ModelFault), "model fault, no verdicts");
+        assert_eq!(view(View::Contour), "contour view");
+        assert_eq!(zoom(1), "whole film");
+        assert_eq!(zoom(4), "zoom 4");
     }
 }

@@ -46,6 +46,7 @@ const ROOMS: &[(&str, &[&str])] = &[
         "appliance",
         &[
             "scan", "imaging", "finding", "infer", "tactile", "device", "pipeline", "output",
+            "speech",
         ],
     ),
     (

@@ -125,3 +125,169 @@ fn a_missing_synthesiser_is_one_line_and_exit_3() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("espeak-ng"), "{stderr}");
 }
+
+/// A board like board/generic.toml with a `[speech]` table.
+fn board_with_speech(dir: &Path, speech: &str) -> std::path::PathBuf {
+    let generic = Path::new(env!("CARGO_MANIFEST_DIR")).join("board/generic.toml");
+    let mut text = std::fs::read_to_string(generic).unwrap();
+    text.push_str("\n[speech]\n");
+    text.push_str(speech);
+    let board = dir.join("board.toml");
+    std::fs::write(&board, text).unwrap();
+    board
+}
+
+/// `touchray run` against the Graphiti emulator with one Kermany scan and
+/// the shipped classifier; the events it wrote.
+fn run_appliance(dir: &Path, board: &Path, script: &str) -> Vec<serde_json::Value> {
+    use touchray::device::emulator::{Emulator, Faults, Kind, Options};
+    let scans = dir.join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    // The normal film alone on the medium: on an x86 CPU with AMX this
+    // crashed tract's AMX int8 kernel on the loader thread (SIGSEGV) until
+    // main.rs took that kernel out of tract's pool.
+    std::fs::copy(common::kermany("NORMAL"), scans.join("a.jpeg")).unwrap();
+    let link = dir.join("display");
+    let emulator = Emulator::start(
+        Kind::Graphiti,
+        Options {
+            faults: Faults::default(),
+            link: Some(link.clone()),
+            png: None,
+        },
+    )
+    .unwrap();
+    let script_path = dir.join("script");
+    std::fs::write(&script_path, script).unwrap();
+    let json = dir.join("events.jsonl");
+    let out = common::touchray()
+        .arg("run")
+        .arg("--board")
+        .arg(board)
+        .arg("--display")
+        .arg(format!("graphiti:{}", link.display()))
+        .arg("--scans")
+        .arg(&scans)
+        .arg("--models")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+        .arg("--script")
+        .arg(&script_path)
+        .arg("--json-events")
+        .arg(&json)
+        .output()
+        .unwrap();
+    emulator.stop().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    std::fs::read_to_string(&json)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The position of the first event matching `what` at or after `from`.
+fn find(
+    events: &[serde_json::Value],
+    from: usize,
+    what: impl Fn(&serde_json::Value) -> bool,
+) -> usize {
+    from + events[from..]
+        .iter()
+        .position(what)
+        .unwrap_or_else(|| panic!("not found after event {from}: {events:#?}"))
+}
+
+#[test]
+fn the_appliance_speaks_and_a_press_cuts_it_short() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in synthesiser that "speaks" for 5 s, so that presses
+    // surely come while it speaks, even under qemu.
+    let fake = dir.path().join("fake-espeak");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncase \"$1\" in --version) exit 0;; esac\nexec sleep 5\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let board = board_with_speech(
+        dir.path(),
+        &format!(
+            "command = {:?}\naudio-device = \"none\"\n",
+            fake.display().to_string()
+        ),
+    );
+    let events = run_appliance(dir.path(), &board, "next\nzoom-in\n");
+    let is = |kind: &'static str, text: &'static str| {
+        move |e: &serde_json::Value| {
+            e["event"] == kind && e["text"].as_str().is_some_and(|t| t.starts_with(text))
+        }
+    };
+    let down = |button: &'static str| {
+        move |e: &serde_json::Value| e["event"] == "down" && e["button"] == button
+    };
+    let test = find(&events, 0, |e| {
+        e["event"] == "self_test" && e["check"] == "speech"
+    });
+    assert_eq!(events[test]["ok"], true, "{}", events[test]);
+    // At start-up it says how many scans there are; "next" cuts that short.
+    let hello = find(&events, 0, is("speech", "1 scan"));
+    let next = find(&events, hello, down("next"));
+    let cut = find(&events, next, is("speech_cut", "1 scan"));
+    // The scan: its position and the verdict in words.
+    let scan = find(&events, cut, is("speech", "scan 1 of 1, "));
+    let text = events[scan]["text"].as_str().unwrap().to_string();
+    assert!(
+        text.starts_with("scan 1 of 1, normal, ") || text.contains("uncertain"),
+        "{text}"
+    );
+    // Zooming cuts the verdict short and says the zoom.
+    let zoom = find(&events, scan, down("zoom-in"));
+    let cut = find(&events, zoom, |e| {
+        e["event"] == "speech_cut" && e["text"] == text
+    });
+    find(&events, cut, is("speech", "zoom 2"));
+}
+
+#[test]
+fn without_espeak_ng_the_appliance_says_so_by_touch_and_goes_on_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = board_with_speech(dir.path(), "command = \"/nonexistent/espeak-ng\"\n");
+    let events = run_appliance(dir.path(), &board, "next\n");
+    let test = find(&events, 0, |e| {
+        e["event"] == "self_test" && e["check"] == "speech"
+    });
+    assert_eq!(events[test]["ok"], false);
+    let message = find(&events, test, |e| e["event"] == "message");
+    assert!(
+        events[message]["text"]
+            .as_str()
+            .unwrap()
+            .contains("no speech"),
+        "{}",
+        events[message]
+    );
+    find(&events, message, |e| e["event"] == "shown");
+    assert!(events.iter().all(|e| e["event"] != "speech"));
+}
+
+#[test]
+fn real_espeak_ng_passes_the_self_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = board_with_speech(dir.path(), "audio-device = \"none\"\nrate = 200\n");
+    let events = run_appliance(dir.path(), &board, "next\n");
+    let test = find(&events, 0, |e| {
+        e["event"] == "self_test" && e["check"] == "speech"
+    });
+    assert_eq!(events[test]["ok"], true, "{}", events[test]);
+    find(&events, test, is_speech_of_scan);
+}
+
+fn is_speech_of_scan(e: &serde_json::Value) -> bool {
+    e["event"] == "speech"
+        && e["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("scan 1 of 1"))
+}

@@ -13,6 +13,7 @@ use super::buttons::Button;
 use super::press::PressTimings;
 use crate::device::hal::LineSpec;
 use crate::device::open::DisplaySpec;
+use crate::device::speech::Voice;
 use crate::infer::depth::DepthChoice;
 
 /// A board file, checked.
@@ -36,6 +37,8 @@ pub struct Board {
     pub vibration: Option<LineSpec>,
     /// When a hold becomes a long press, and how fast it repeats.
     pub presses: PressTimings,
+    /// The voice, when the board has a `[speech]` table with speech on.
+    pub speech: Option<Voice>,
 }
 
 /// A board file that cannot be used, as one line.
@@ -78,6 +81,41 @@ struct File {
     buttons: ButtonsTable,
     vibration: Option<VibrationTable>,
     thresholds: ThresholdsTable,
+    speech: Option<SpeechTable>,
+}
+
+/// `[speech]`: espeak-ng's voice, speed and loudness, the program, and
+/// where the sound goes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SpeechTable {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "english")]
+    voice: String,
+    #[serde(default = "words_per_minute")]
+    rate: u32,
+    #[serde(default = "full_volume")]
+    volume: u32,
+    #[serde(default = "espeak_ng")]
+    command: PathBuf,
+    audio_device: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn english() -> String {
+    "en".into()
+}
+fn words_per_minute() -> u32 {
+    165
+}
+fn full_volume() -> u32 {
+    100
+}
+fn espeak_ng() -> PathBuf {
+    "espeak-ng".into()
 }
 
 #[derive(Deserialize)]
@@ -208,6 +246,28 @@ impl Board {
                 &format!("{} ms is out of 50..=5000", t.repeat_every_ms),
             ));
         }
+        let speech = match &file.speech {
+            Some(t) if !(80..=450).contains(&t.rate) => {
+                return Err(key(
+                    "[speech] rate",
+                    &format!("{} words a minute is out of 80..=450", t.rate),
+                ))
+            }
+            Some(t) if t.volume > 200 => {
+                return Err(key(
+                    "[speech] volume",
+                    &format!("{} is out of 0..=200", t.volume),
+                ))
+            }
+            Some(t) if t.enabled => Some(Voice {
+                command: t.command.clone(),
+                voice: t.voice.clone(),
+                rate: t.rate,
+                volume: t.volume,
+                audio_device: t.audio_device.clone(),
+            }),
+            _ => None,
+        };
         if file.scans.dir.as_os_str().is_empty() {
             return Err(key("[scans] dir", &"is empty"));
         }
@@ -220,6 +280,7 @@ impl Board {
             buttons,
             debounce: Duration::from_millis(b.debounce_ms),
             vibration,
+            speech,
             presses: PressTimings {
                 long: Duration::from_millis(t.long_press_ms),
                 repeat_every: Duration::from_millis(t.repeat_every_ms),

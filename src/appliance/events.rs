@@ -134,6 +134,16 @@ pub enum Event {
         /// The classifier's error.
         reason: String,
     },
+    /// Words went to the voice.
+    Speech {
+        /// What was said.
+        text: String,
+    },
+    /// A press or newer words cut speech short (barge-in).
+    SpeechCut {
+        /// What was being said.
+        text: String,
+    },
     /// The loop ended (the script or keyboard finished).
     Stopped,
 }

@@ -14,12 +14,14 @@ pub mod board;
 pub mod buttons;
 pub mod display;
 pub mod events;
+mod feedback;
 pub mod inputs;
 pub mod loader;
 pub mod press;
 pub mod run_loop;
 pub mod scans;
 pub mod signals;
+pub mod speaker;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +35,7 @@ use crate::device::open::DisplaySpec;
 use crate::device::{DeviceError, Keys, Vibrator};
 use crate::infer::depth::DepthChoice;
 use crate::pipeline::{ModelWarning, Networks};
+use crate::speech::{self, Fault};
 use crate::tactile::Geometry;
 use buttons::KeyMap;
 use display::ReconnectingDisplay;
@@ -64,6 +67,8 @@ pub(crate) struct Parts {
     pub loader: Loader,
     /// Where events go.
     pub events: EventLog,
+    /// The voice, where the board has one.
+    pub speaker: Option<speaker::Speaker>,
 }
 
 /// How `touchray run` was asked to run (its command-line arguments).
@@ -166,6 +171,7 @@ pub fn run(options: &Options) -> Result<Summary, ApplianceError> {
         shelf,
         loader,
         events,
+        speaker: board.speech.clone().map(speaker::Speaker::new),
     });
     self_test_devices(&mut appliance, model_ok);
     Ok(appliance.run())
@@ -247,17 +253,37 @@ fn self_test_devices(appliance: &mut Appliance, model_ok: bool) {
         ok: haptic_ok,
         detail: haptic.unwrap_or_else(|e| e),
     });
+    // Without espeak-ng the appliance says so by touch and carries on silent.
+    let speech_ok = match appliance.speaker.as_ref().map(|s| s.voice().check()) {
+        None => true,
+        Some(check) => {
+            let ok = check.is_ok();
+            appliance.events.emit(Event::SelfTest {
+                check: "speech",
+                ok,
+                detail: check.map_or_else(|e| e.to_string(), |()| "espeak-ng answers".into()),
+            });
+            if !ok {
+                appliance.speaker = None;
+            }
+            ok
+        }
+    };
     appliance.shelf.refresh();
     let scans = appliance.shelf.len();
-    let mut faults = Vec::new();
+    // Each fault in braille (short, no commas) and in speech.
+    let mut faults: Vec<(&str, String)> = Vec::new();
     if !model_ok {
-        faults.push("model fault no verdicts");
+        faults.push(("model fault no verdicts", speech::fault(Fault::ModelFault)));
     }
     if !haptic_ok {
-        faults.push("no vibration");
+        faults.push(("no vibration", "no vibration".into()));
     }
     if !display_ok {
-        faults.push("display fault");
+        faults.push(("display fault", "display fault".into()));
+    }
+    if !speech_ok {
+        faults.push(("no speech", "no speech".into()));
     }
     let status = match scans {
         0 => "no scans".to_string(),
@@ -265,11 +291,14 @@ fn self_test_devices(appliance: &mut Appliance, model_ok: bool) {
         n => format!("{n} scans"),
     };
     let announce = !faults.is_empty();
-    faults.push(&status);
-    appliance.message(&faults.join(" "));
+    faults.push((&status, status.clone()));
+    let braille: Vec<&str> = faults.iter().map(|f| f.0).collect();
+    appliance.message(&braille.join(" "));
     if announce {
         appliance.signal(Signal::Error);
     }
+    let spoken: Vec<&str> = faults.iter().map(|f| f.1.as_str()).collect();
+    appliance.say(&spoken.join(", "));
 }
 
 #[cfg(feature = "cdev")]

@@ -14,8 +14,10 @@ use super::loader::{FinishedLoad, Loader, PreparedScan};
 use super::press::{Press, PressKind, PressTracker};
 use super::scans::{ScanShelf, ShelfChange};
 use super::signals::Signal;
+use super::speaker::Speaker;
 use super::Parts;
 use crate::device::{DeviceError, HapticPlayer, Keys, Vibrator};
+use crate::speech::{self, Fault};
 use crate::tactile::braille::message_frame;
 use crate::tactile::layout::{Pan, View, Viewport};
 
@@ -55,7 +57,10 @@ pub struct Appliance {
     viewport: Viewport,
     next_media_poll: Instant,
     /// The signal last started.
-    playing: Option<Signal>,
+    pub(super) playing: Option<Signal>,
+    pub(super) speaker: Option<Speaker>,
+    /// What was said about the scan shown, for the repeat press.
+    described: Option<String>,
     pub(super) summary: Summary,
 }
 
@@ -73,6 +78,7 @@ impl Appliance {
             shelf,
             loader,
             events,
+            speaker,
         } = parts;
         Appliance {
             display,
@@ -94,6 +100,8 @@ impl Appliance {
             viewport: Viewport::default(),
             next_media_poll: Instant::now() + MEDIA_POLL,
             playing: None,
+            speaker,
+            described: None,
             summary: Summary::default(),
         }
     }
@@ -179,6 +187,10 @@ impl Appliance {
             self.events.emit(Event::Down {
                 button: event.button,
             });
+            // Barge-in: whatever is being said is about to be stale.
+            if let Some(speaker) = self.speaker.as_mut() {
+                speaker.cut(&mut self.events);
+            }
             // A verdict or error still playing is the answer already on
             // its way; a tick must not cut it short.
             if self.player.next_due().is_none() || self.playing == Some(Signal::Tick) {
@@ -244,9 +256,11 @@ impl Appliance {
                 match button {
                     Button::ZoomIn => {
                         self.viewport.zoom_in();
+                        self.say(&speech::zoom(self.viewport.zoom()));
                     }
                     Button::ZoomOut => {
                         self.viewport.zoom_out();
+                        self.say(&speech::zoom(self.viewport.zoom()));
                     }
                     Button::PanUp => {
                         self.viewport.pan(Pan::Up);
@@ -263,12 +277,20 @@ impl Appliance {
                     Button::Cycle if long => {
                         self.view = View::Heightmap;
                         self.viewport = Viewport::default();
+                        self.say(speech::view(self.view));
                     }
-                    Button::Cycle => self.view = self.view.next(has_cam),
+                    Button::Cycle => {
+                        self.view = self.view.next(has_cam);
+                        self.say(speech::view(self.view));
+                    }
                     _ => {
                         let verdict = self.shown.as_ref().and_then(|s| s.finding);
                         if let Some(f) = verdict {
                             self.signal(Signal::for_verdict(f.verdict));
+                        }
+                        // Repeat says everything about the scan again.
+                        if let Some(text) = self.described.clone() {
+                            self.say(&text);
                         }
                     }
                 }
@@ -316,6 +338,12 @@ impl Appliance {
                     });
                 }
                 let verdict = prepared.finding.map(|f| f.verdict);
+                let analysis = match (&prepared.finding, &prepared.no_verdict) {
+                    (Some(f), _) => Some(Ok(*f)),
+                    (None, Some(e)) => Some(Err(e)),
+                    (None, None) => None,
+                };
+                let described = speech::describe(Some((loaded.index + 1, of)), analysis).text;
                 self.shown = Some(prepared);
                 self.viewport = Viewport::default();
                 self.set_state(State::Showing);
@@ -323,6 +351,8 @@ impl Appliance {
                 if let Some(verdict) = verdict {
                     self.signal(Signal::for_verdict(verdict));
                 }
+                self.say(&described);
+                self.described = Some(described);
             }
             Err(problem) => {
                 self.summary.bad.insert(loaded.index + 1);
@@ -332,6 +362,10 @@ impl Appliance {
                     problem: problem.to_string(),
                 });
                 self.message(&format!("bad file {} of {of}", loaded.index + 1));
+                self.say(&speech::fault(Fault::BadFile {
+                    index: loaded.index + 1,
+                    of,
+                }));
                 self.signal(Signal::Error);
                 self.shown = None;
                 self.shelf.set_current(loaded.index);
@@ -399,7 +433,9 @@ impl Appliance {
 
     fn no_scans(&mut self) {
         self.shown = None;
+        self.described = None;
         self.message("no scans");
+        self.say(&speech::fault(Fault::NoScans));
         self.signal(Signal::Error);
         self.set_state(State::Error);
     }
@@ -426,62 +462,27 @@ impl Appliance {
         }
     }
 
-    fn display_lost(&mut self, error: DeviceError) {
+    pub(super) fn display_lost(&mut self, error: DeviceError) {
         self.summary.display_lost += 1;
         let error = self.display.lose(error);
         self.events.emit(Event::DisplayLost {
             error: error.to_string(),
             retry_in_s: self.display.retry_in().as_secs_f64(),
         });
+        self.say(&speech::fault(Fault::DisplayLost));
     }
 
     fn reconnect(&mut self, now: Instant) {
         match self.display.poll(now) {
             Reconnect::Nothing => {}
-            Reconnect::Back => self.events.emit(Event::DisplayBack),
+            Reconnect::Back => {
+                self.events.emit(Event::DisplayBack);
+                self.say(&speech::fault(Fault::DisplayBack));
+            }
             Reconnect::Failed(e, wait) => log::debug!(
                 "display still away ({e}); next try in {:.1} s",
                 wait.as_secs_f64()
             ),
         }
-    }
-
-    /// Starts `signal` (cutting short the one playing) on the motor, or
-    /// else the display's own vibrator.
-    pub(super) fn signal(&mut self, signal: Signal) {
-        self.events.emit(Event::Haptic { pattern: signal });
-        let pattern = signal.pattern();
-        let longest = match (&self.motor, self.display.vibrator()) {
-            (Some(m), _) => m.longest(),
-            (None, Some(v)) => v.longest(),
-            (None, None) => None,
-        };
-        self.player.play(&pattern, Instant::now(), longest);
-        self.playing = Some(signal);
-        // Failures are logged and handled inside; the loop goes on.
-        let _ = self.haptics();
-    }
-
-    /// Switches the vibrator for every step due; the error's text if the
-    /// vibrator failed.
-    pub(super) fn haptics(&mut self) -> Option<String> {
-        let now = Instant::now();
-        let result = match (self.motor.as_mut(), self.display.vibrator()) {
-            (Some(motor), _) => self.player.poll(now, motor.as_mut()),
-            (None, Some(v)) => self.player.poll(now, v),
-            (None, None) => {
-                self.player.clear();
-                Ok(())
-            }
-        };
-        let error = result.err()?;
-        let text = error.to_string();
-        if self.motor.is_some() {
-            log::warn!("vibration motor: {text}");
-            self.player.clear();
-        } else {
-            self.display_lost(error);
-        }
-        Some(text)
     }
 }

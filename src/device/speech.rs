@@ -22,6 +22,10 @@ pub struct Voice {
     pub rate: u32,
     /// Amplitude (`-a`, 0..=200; 100 is espeak-ng's default).
     pub volume: u32,
+    /// Where the voice goes: `None` for espeak-ng's own audio output, an
+    /// ALSA device (e.g. `plughw:1,0`) to pipe it through `aplay -D`, or
+    /// `"none"` to synthesise it and discard the sound (simulation, tests).
+    pub audio_device: Option<String>,
 }
 
 impl Default for Voice {
@@ -31,6 +35,7 @@ impl Default for Voice {
             voice: "en".into(),
             rate: 165,
             volume: 100,
+            audio_device: None,
         }
     }
 }
@@ -76,14 +81,42 @@ impl Voice {
         self.finish(child, "synthesis")
     }
 
-    /// Starts speaking `text` on the default audio output; the
-    /// [`Utterance`] stops it when dropped or cut.
+    /// Starts speaking `text` on the audio output; the [`Utterance`] stops
+    /// it when dropped or cut.
     pub fn say(&self, text: &str) -> Result<Utterance, DeviceError> {
         let mut command = self.command();
+        let device = self.audio_device.as_deref();
+        match device {
+            Some("none") => {
+                command.arg("-w").arg("/dev/null");
+            }
+            Some(_) => {
+                command.arg("--stdout").stdout(Stdio::piped());
+            }
+            None => {}
+        }
         command.arg(text);
-        Ok(Utterance {
-            child: Some(self.spawned(command)?),
-        })
+        let mut synth = self.spawned(command)?;
+        let mut children = Vec::new();
+        if let (Some(device), Some(pipe)) = (device.filter(|d| *d != "none"), synth.stdout.take()) {
+            let player = Command::new("aplay")
+                .args(["-q", "-D", device])
+                .stdin(pipe)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| DeviceError::io("aplay", e));
+            match player {
+                Ok(p) => children.push(p),
+                Err(e) => {
+                    let _ = synth.kill();
+                    let _ = synth.wait();
+                    return Err(e);
+                }
+            }
+        }
+        children.insert(0, synth);
+        Ok(Utterance { children })
     }
 
     /// Waits (bounded) for `child` and turns a failure into one line.
@@ -124,24 +157,25 @@ impl Voice {
     }
 }
 
-/// Speech under way; cut off by [`Utterance::cut`] or when dropped.
+/// Speech under way (the synthesiser, and the player where there is one);
+/// cut off by [`Utterance::cut`] or when dropped.
 #[derive(Debug)]
 pub struct Utterance {
-    child: Option<Child>,
+    children: Vec<Child>,
 }
 
 impl Utterance {
     /// Whether it is still speaking.
     pub fn is_speaking(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.children
+            .iter_mut()
+            .any(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Stops it now (barge-in); true if it was still speaking.
     pub fn cut(&mut self) -> bool {
         let speaking = self.is_speaking();
-        if let Some(mut child) = self.child.take() {
+        for mut child in self.children.drain(..) {
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -24,6 +24,10 @@
 //!    versus bright mediastinum) that orient the finger; the stretched image
 //!    alone hides the ribs. The blend keeps both.
 //! 5. **Min-max normalisation** to [0, 1].
+//!
+//! CLAHE and the stretch are written here rather than taken from an image
+//! crate: they run on f32 heights with no 8-bit rounding in between, and
+//! their result is defined by this file and its tests.
 
 use crate::imaging::normalise;
 use crate::imaging::resample::gaussian_blur;
