@@ -1,4 +1,10 @@
 //! The ROC curve: its area (ties counting half), its corners and a plot.
+//!
+//! The plot is drawn with embedded-graphics, not plotters: plotters draws
+//! text through font-kit (fontconfig and freetype, C libraries that would
+//! break the pure-Rust board builds) or through ab_glyph with a TTF file to
+//! ship, while embedded-graphics, already the pin frame's drawing crate,
+//! has its mono fonts built in.
 
 use embedded_graphics::mono_font::{ascii::FONT_6X10, MonoTextStyle};
 use embedded_graphics::pixelcolor::Rgb888;
