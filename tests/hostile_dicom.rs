@@ -9,9 +9,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dicom_core::value::{PixelFragmentSequence, Value};
-use dicom_core::{DataElement, VR};
-use dicom_dictionary_std::tags;
 use dicom_object::open_file;
 use dicom_transfer_syntax_registry::entries::RLE_LOSSLESS;
 use touchray::scan::{load, ScanProblem};
@@ -139,25 +136,10 @@ fn the_binary_refuses_them_within_512_mib() {
 }
 
 /// An RLE file from the real DX with its fragment damaged: `header` is the
-/// 64-byte RLE header, `segment` what follows it.
+/// start of the 64-byte RLE header, `segment` what follows it.
 fn rle_file(dir: &Path, name: &str, header: [u32; 2], segment: &[u8]) -> PathBuf {
-    let mut obj = open_file(common::nih_dx()).unwrap();
-    let mut fragment = Vec::new();
-    fragment.extend_from_slice(&header[0].to_le_bytes());
-    fragment.extend_from_slice(&header[1].to_le_bytes());
-    fragment.resize(64, 0);
-    fragment.extend_from_slice(segment);
-    obj.put(DataElement::new(
-        tags::PIXEL_DATA,
-        VR::OB,
-        Value::PixelSequence(PixelFragmentSequence::new(
-            Vec::<u32>::new(),
-            vec![fragment],
-        )),
-    ));
-    obj.meta_mut().set_transfer_syntax(&RLE_LOSSLESS);
     let path = dir.join(name);
-    obj.write_to_file(&path).unwrap();
+    common::nih_as_rle(&path, header, segment);
     path
 }
 

@@ -6,13 +6,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use dicom_core::value::{PixelFragmentSequence, Value};
-use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::open_file;
 use dicom_pixeldata::Transcode;
-use dicom_transfer_syntax_registry::{entries::RLE_LOSSLESS, TransferSyntaxRegistry};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use touchray::scan::{load, Scan, ScanFormat};
 
 fn mean(scan: &Scan, x0: f32, x1: f32, y0: f32, y1: f32) -> f32 {
@@ -138,7 +136,7 @@ fn packbits_literal(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn rle_lossless_built_from_the_real_dx() {
-    let mut obj = open_file(common::nih_dx()).unwrap();
+    let obj = open_file(common::nih_dx()).unwrap();
     let pixels = obj
         .element(tags::PIXEL_DATA)
         .unwrap()
@@ -146,24 +144,9 @@ fn rle_lossless_built_from_the_real_dx() {
         .unwrap()
         .into_owned();
     // One segment (8-bit, one sample): a 64-byte header, then the segment.
-    let segment = packbits_literal(&pixels);
-    let mut fragment = Vec::with_capacity(64 + segment.len());
-    fragment.extend_from_slice(&1u32.to_le_bytes());
-    fragment.extend_from_slice(&64u32.to_le_bytes());
-    fragment.resize(64, 0);
-    fragment.extend_from_slice(&segment);
-    obj.put(DataElement::new(
-        tags::PIXEL_DATA,
-        VR::OB,
-        Value::PixelSequence(PixelFragmentSequence::new(
-            Vec::<u32>::new(),
-            vec![fragment],
-        )),
-    ));
-    obj.meta_mut().set_transfer_syntax(&RLE_LOSSLESS);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rle.dcm");
-    obj.write_to_file(&path).unwrap();
+    common::nih_as_rle(&path, [1, 64], &packbits_literal(&pixels));
 
     let rle = load(&path).unwrap();
     assert_eq!(

@@ -94,3 +94,28 @@ fn emulator() -> Option<(String, String)> {
         })
         .clone()
 }
+
+/// The NIH DX sample written again as RLE Lossless at `path`, its pixel
+/// data one fragment: the RLE header (`header`: segment count and first
+/// offset, padded to 64 bytes), then `segment`.
+pub fn nih_as_rle(path: &std::path::Path, header: [u32; 2], segment: &[u8]) {
+    use dicom_core::value::{PixelFragmentSequence, Value};
+    use dicom_core::{DataElement, VR};
+    let mut obj = dicom_object::open_file(nih_dx()).unwrap();
+    let mut fragment = Vec::with_capacity(64 + segment.len());
+    fragment.extend_from_slice(&header[0].to_le_bytes());
+    fragment.extend_from_slice(&header[1].to_le_bytes());
+    fragment.resize(64, 0);
+    fragment.extend_from_slice(segment);
+    obj.put(DataElement::new(
+        dicom_dictionary_std::tags::PIXEL_DATA,
+        VR::OB,
+        Value::PixelSequence(PixelFragmentSequence::new(
+            Vec::<u32>::new(),
+            vec![fragment],
+        )),
+    ));
+    obj.meta_mut()
+        .set_transfer_syntax(&dicom_transfer_syntax_registry::entries::RLE_LOSSLESS);
+    obj.write_to_file(path).unwrap();
+}
