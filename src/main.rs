@@ -200,7 +200,7 @@ fn run_emulate(args: &EmulateArgs) -> anyhow::Result<()> {
 
 fn run_describe(args: &DescribeArgs) -> anyhow::Result<()> {
     let networks = args.models.networks()?;
-    let rendering = render(&args.scan, &networks, Wanted::speech()).map_err(Error::from)?;
+    let rendering = render(&args.scan, &networks, Wanted::analysis()).map_err(Error::from)?;
     let description = describe_rendering(&rendering);
     if let Some(wav) = &args.wav {
         args.voice()

@@ -154,8 +154,9 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    /// The verdict and relief alone (the appliance's loader, describe).
-    pub fn speech() -> Wanted {
+    /// The verdict, the relief and its representations alone, no features
+    /// and no default frame (the appliance's loader, describe).
+    pub fn analysis() -> Wanted {
         Wanted {
             features: false,
             frame: None,

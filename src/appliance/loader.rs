@@ -101,7 +101,7 @@ pub enum BadScan {
 /// default frame: the loop makes its frames per view and speaks the rest).
 pub fn prepare(path: &std::path::Path, networks: &Networks) -> Result<PreparedScan, BadScan> {
     let rendering =
-        render(path, networks, Wanted::speech()).map_err(|e| BadScan::Unreadable(e.problem))?;
+        render(path, networks, Wanted::analysis()).map_err(|e| BadScan::Unreadable(e.problem))?;
     Ok(PreparedScan::from_rendering(rendering))
 }
 
