@@ -29,9 +29,11 @@ impl Speaker {
     /// Says `text`, cutting what was still being said.
     pub fn say(&mut self, text: &str, events: &mut EventLog) {
         self.cut(events);
-        events.emit(Event::Speech { text: text.into() });
         match self.voice.say(text) {
-            Ok(utterance) => self.speaking = Some((utterance, text.into())),
+            Ok(utterance) => {
+                events.emit(Event::Speech { text: text.into() });
+                self.speaking = Some((utterance, text.into()));
+            }
             Err(e) => log::warn!("speech: {e}"),
         }
     }

@@ -95,7 +95,9 @@ impl Voice {
             }
             None => {}
         }
-        command.arg(text);
+        // Nobody reads a speaking synthesiser's messages: a pipe left to
+        // fill would stop it mid-sentence.
+        command.arg(text).stderr(Stdio::null());
         let mut synth = self.spawned(command)?;
         let mut children = Vec::new();
         if let (Some(device), Some(pipe)) = (device.filter(|d| *d != "none"), synth.stdout.take()) {

@@ -54,7 +54,7 @@ pub(super) fn check(part10: &[u8]) -> Result<(), ScanProblem> {
     };
     // The meta group (0002,xxxx), which names the transfer syntax.
     let mut syntax = String::new();
-    while let Some(header) = walk.peek_group()? {
+    while let Some(header) = walk.peek_group() {
         if header != 0x0002 {
             break;
         }
@@ -134,19 +134,17 @@ impl Walk<'_> {
     }
 
     /// The group of the next element, without reading it.
-    fn peek_group(&self) -> Result<Option<u16>, ScanProblem> {
-        Ok(self
-            .bytes
+    fn peek_group(&self) -> Option<u16> {
+        self.bytes
             .get(self.at..self.at + 2)
-            .map(|b| self.u16([b[0], b[1]])))
+            .map(|b| self.u16([b[0], b[1]]))
     }
 
     /// The 4-byte length after the 2 reserved bytes, without reading it.
-    fn peek_u32(&self) -> Result<Option<u32>, ScanProblem> {
-        Ok(self
-            .bytes
+    fn peek_u32(&self) -> Option<u32> {
+        self.bytes
             .get(self.at + 2..self.at + 6)
-            .map(|b| self.u32([b[0], b[1], b[2], b[3]])))
+            .map(|b| self.u32([b[0], b[1], b[2], b[3]]))
     }
 
     /// The next header; `None` at the end, where it is cut short, or where
@@ -203,7 +201,7 @@ impl Walk<'_> {
                 | b"UT"
                 | b"UV"
         );
-        if &vr == b"UN" && self.peek_u32()? == Some(UNDEFINED) {
+        if &vr == b"UN" && self.peek_u32() == Some(UNDEFINED) {
             // A sequence of unknown VR, written in implicit VR inside an
             // explicit dataset: not followed further.
             return Ok(None);
