@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use crate::device::emulator::Kind;
 use crate::device::wire::{measure, WireReport};
+use crate::infer::manifest::ModelError;
 use crate::pipeline::{render, Networks, ScanInfo, Timings, Wanted};
-use crate::scan::ScanError;
+use crate::scan::{Scan, ScanError};
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::Geometry;
 
@@ -103,10 +104,62 @@ pub fn bench(
     })
 }
 
+/// One forward pass of one network alone, as timed by [`bench_passes`]:
+/// the number to hold against another runtime on the same model file.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassResult {
+    /// The manifest entry's name.
+    pub name: String,
+    /// The model file.
+    pub model: String,
+    /// The input shape, NCHW.
+    pub input: [usize; 4],
+    /// Compute threads it was loaded for.
+    pub threads: usize,
+    /// Timed passes (after one warm-up).
+    pub runs: usize,
+    /// Milliseconds a pass.
+    pub pass: Stage,
+}
+
+/// Times `runs` forward passes of each loaded network alone, on the
+/// input it makes from `scan` (preprocessing not timed).
+pub fn bench_passes(
+    scan: &Scan,
+    runs: usize,
+    networks: &Networks,
+) -> Result<Vec<PassResult>, ModelError> {
+    let loaded = [
+        networks.classifier.as_ref().map(|c| c.network()),
+        networks.depth.as_ref().map(|d| d.network()),
+    ];
+    let mut results = Vec::new();
+    for network in loaded.into_iter().flatten() {
+        let input = network.input(scan)?;
+        network.run_input(input.clone())?;
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let start = std::time::Instant::now();
+            network.run_input(input.clone())?;
+            samples.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        results.push(PassResult {
+            name: network.spec.name.clone(),
+            model: network.path.display().to_string(),
+            input: network.spec.input,
+            threads: network.threads(),
+            runs,
+            pass: Stage::of(samples),
+        });
+    }
+    Ok(results)
+}
+
 /// The table `touchray bench` prints: median milliseconds per stage and
 /// file, the peak RSS, and the wire costs when measured.
 pub fn text_report(
     results: &[BenchResult],
+    passes: &[PassResult],
     peak_rss_kib: Option<u64>,
     wire: &[WireReport],
 ) -> String {
@@ -144,6 +197,19 @@ pub fn text_report(
         "medians in ms; peak RSS {} KiB\n",
         peak_rss_kib.map_or("?".into(), |k| k.to_string())
     );
+    for p in passes {
+        table += &format!(
+            "one pass of {} ({}x{}, {} thread{}): min {:.2} median {:.2} p95 {:.2} ms\n",
+            p.name,
+            p.input[3],
+            p.input[2],
+            p.threads,
+            if p.threads == 1 { "" } else { "s" },
+            p.pass.min,
+            p.pass.median,
+            p.pass.p95
+        );
+    }
     if !wire.is_empty() {
         table += &format!(
             "\n{:<9} {:>6} {:>9} | {:>20} {:>9} {:>8} | {:>20} {:>9} {:>8}\n",

@@ -1,5 +1,6 @@
 //! The command line's arguments (clap): one struct per subcommand.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -9,6 +10,7 @@ use touchray::device::open::DisplaySpec;
 use touchray::device::speech::Voice;
 use touchray::device::DisplayKind;
 use touchray::infer::depth::{DepthChoice, DepthNet};
+use touchray::infer::{Loading, Threads};
 use touchray::pipeline::{load_depth, ModelWarning, Networks};
 use touchray::tactile::Geometry;
 use touchray::Error;
@@ -73,13 +75,24 @@ pub struct ModelArgs {
     /// Also use models marked `fixture` (random weights, for tests).
     #[arg(long)]
     pub allow_fixture: bool,
+    /// Compute threads for the networks (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
 }
 
 impl ModelArgs {
+    /// How the flags say to load the networks.
+    pub fn loading(&self) -> Loading {
+        Loading {
+            allow_fixture: self.allow_fixture,
+            threads: Threads::or_all_cores(self.threads),
+        }
+    }
+
     /// The networks, warnings printed; a depth network asked for and not
     /// usable is an error.
     pub fn networks(&self) -> Result<Networks, Error> {
-        let (networks, warnings) = Networks::load(&self.models, self.depth, self.allow_fixture)?;
+        let (networks, warnings) = Networks::load(&self.models, self.depth, &self.loading())?;
         warn(&warnings);
         Ok(networks)
     }
@@ -88,13 +101,7 @@ impl ModelArgs {
     pub fn depth_net(&self) -> Result<Option<DepthNet>, Error> {
         let mut warnings = Vec::new();
         let manifest = self.models.join("manifest.toml");
-        let net = load_depth(
-            &manifest,
-            None,
-            self.depth,
-            self.allow_fixture,
-            &mut warnings,
-        )?;
+        let net = load_depth(&manifest, None, self.depth, &self.loading(), &mut warnings)?;
         warn(&warnings);
         Ok(net)
     }
@@ -290,6 +297,10 @@ pub struct BenchArgs {
     /// With --models: the relief source, midas, density or auto.
     #[arg(long, default_value = "auto")]
     pub depth: DepthChoice,
+    /// With --models: compute threads for the networks (default: one per
+    /// core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
     #[command(flatten)]
     pub display: DisplayArgs,
 }

@@ -12,7 +12,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use touchray::appliance;
-use touchray::bench::{bench, bench_wire, peak_rss_kib, text_report};
+use touchray::bench::{bench, bench_passes, bench_wire, peak_rss_kib, text_report};
 use touchray::device::emulator::Emulator;
 use touchray::device::link::RetryPolicy;
 use touchray::device::open::{list_ports, open_display, ports_table};
@@ -148,7 +148,7 @@ fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
 
 fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     let models = &args.models;
-    let classifier = Classifier::load(&models.models.join("manifest.toml"), models.allow_fixture)
+    let classifier = Classifier::load(&models.models.join("manifest.toml"), &models.loading())
         .map_err(Error::from)?;
     let depth = match &args.features {
         Some(_) => models.depth_net()?,
@@ -228,6 +228,7 @@ fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
             models: dir.clone(),
             depth: args.depth,
             allow_fixture: true,
+            threads: args.threads,
         }
         .networks()?,
         None => Networks::default(),
@@ -236,6 +237,8 @@ fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
     for path in &args.scans {
         results.push(bench(path, geometry, args.runs, &networks).map_err(Error::from)?);
     }
+    let first = touchray::scan::load(&args.scans[0]).map_err(Error::from)?;
+    let passes = bench_passes(&first, args.runs, &networks).map_err(Error::from)?;
     let peak_rss_kib = peak_rss_kib();
     let wire = if args.wire {
         bench_wire(&args.scans[0]).map_err(Error::from)?
@@ -243,9 +246,8 @@ fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
         Vec::new()
     };
     if args.json {
-        let json =
-            serde_json::json!({ "results": results, "peak_rss_kib": peak_rss_kib, "wire": wire });
+        let json = serde_json::json!({ "results": results, "passes": passes, "peak_rss_kib": peak_rss_kib, "wire": wire });
         return print(format_args!("{json}\n"));
     }
-    print(text_report(&results, peak_rss_kib, &wire))
+    print(text_report(&results, &passes, peak_rss_kib, &wire))
 }

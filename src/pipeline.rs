@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::infer::classifier::{Analysis, Classifier};
 use crate::infer::depth::{DepthChoice, DepthNet};
 use crate::infer::manifest::{Manifest, ModelError, Purpose};
+use crate::infer::Loading;
 use crate::scan::{self, Scan, ScanError, ScanSource};
 use crate::tactile::layout::{compose, Screen};
 use crate::tactile::{representations, Features, Geometry, PinFrame, Relief, Representations};
@@ -62,12 +63,12 @@ impl Networks {
     /// classifier that fails to load gives no verdicts (a warning says why;
     /// the relief is still shown); the relief follows `depth`, where `Auto`
     /// falls back to the density relief with a warning and `Midas` fails.
-    /// Fixtures are used only when `allow_fixture`. The manifest is read
-    /// once, here.
+    /// Fixtures are used only when `loading` allows them; every network
+    /// runs on `loading`'s threads. The manifest is read once, here.
     pub fn load(
         models: &Path,
         depth: DepthChoice,
-        allow_fixture: bool,
+        loading: &Loading,
     ) -> Result<(Networks, Vec<ModelWarning>), ModelError> {
         let path = models.join("manifest.toml");
         let mut warnings = Vec::new();
@@ -85,8 +86,8 @@ impl Networks {
             None
         };
         let classifier = match &manifest {
-            Some(m) if m.select(Purpose::Classifier, allow_fixture).is_ok() => {
-                Classifier::from_manifest(m, allow_fixture)
+            Some(m) if m.select(Purpose::Classifier, loading.allow_fixture).is_ok() => {
+                Classifier::from_manifest(m, loading)
                     .map_err(|e| warnings.push(ModelWarning::NoVerdict(e)))
                     .ok()
             }
@@ -94,13 +95,7 @@ impl Networks {
         };
         // An unreadable manifest is read again by the depth loader, whose
         // choice says whether that is fatal (MiDaS asked for) or a warning.
-        let depth = load_depth(
-            &path,
-            manifest.as_ref(),
-            depth,
-            allow_fixture,
-            &mut warnings,
-        )?;
+        let depth = load_depth(&path, manifest.as_ref(), depth, loading, &mut warnings)?;
         Ok((Networks { classifier, depth }, warnings))
     }
 }
@@ -111,10 +106,10 @@ pub fn load_depth(
     path: &Path,
     manifest: Option<&Manifest>,
     choice: DepthChoice,
-    allow_fixture: bool,
+    loading: &Loading,
     warnings: &mut Vec<ModelWarning>,
 ) -> Result<Option<DepthNet>, ModelError> {
-    match DepthNet::for_choice(choice, path, manifest, allow_fixture) {
+    match DepthNet::for_choice(choice, path, manifest, loading) {
         Ok(net) => Ok(net),
         Err(e) if choice == DepthChoice::Auto => {
             warnings.push(ModelWarning::DensityRelief(e));
@@ -214,8 +209,35 @@ pub fn render(path: &Path, networks: &Networks, wanted: Wanted) -> Result<Render
 /// [`Rendering::depth_error`].
 fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
     let start = Instant::now();
-    let analysis = networks.classifier.as_ref().map(|c| c.analyse(scan));
-    let classify_ms = ms_since(start);
+    let classify = || {
+        let t = Instant::now();
+        let analysis = networks.classifier.as_ref().map(|c| c.analyse(scan));
+        (analysis, ms_since(t))
+    };
+    let relieve = || {
+        let t = Instant::now();
+        (make_relief(scan, networks.depth.as_ref()), ms_since(t))
+    };
+    // The two networks do not depend on each other: with threads to
+    // spare, the classifier runs beside the depth network.
+    let side_by_side = matches!(
+        (&networks.classifier, &networks.depth),
+        (Some(c), Some(_)) if c.threads() >= 2
+    );
+    let ((analysis, classify_ms), ((relief, depth_error), relief_ms)) = if side_by_side {
+        std::thread::scope(|s| {
+            let classified = s.spawn(classify);
+            let relief = relieve();
+            // A panic goes on as it would have without the thread (the
+            // callers' guards catch it).
+            let classified = classified
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (classified, relief)
+        })
+    } else {
+        (classify(), relieve())
+    };
     let screen = Screen {
         finding: analysis
             .as_ref()
@@ -223,9 +245,6 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
             .map(Analysis::finding),
         ..Screen::default()
     };
-    let start = Instant::now();
-    let (relief, depth_error) = make_relief(scan, networks.depth.as_ref());
-    let relief_ms = ms_since(start);
 
     let t = Instant::now();
     let features = wanted.features.then(|| Features::of(&relief));
@@ -256,7 +275,7 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
             features: features_ms,
             representations: representations_ms,
             frame: frame_ms,
-            total: classify_ms + ms_since(start),
+            total: ms_since(start),
         },
     }
 }

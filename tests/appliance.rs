@@ -15,6 +15,7 @@ use touchray::appliance::signals::Signal;
 use touchray::device::emulator::{Emulator, Faults, Kind, Options, Record};
 use touchray::device::Pattern;
 use touchray::infer::depth::DepthChoice;
+use touchray::infer::Loading;
 use touchray::pipeline::Networks;
 use touchray::tactile::layout::{View, Viewport};
 use touchray::tactile::{Geometry, PinFrame};
@@ -136,7 +137,8 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     let events = events(&json);
 
     // What the display must have shown, made by the library from the same files.
-    let (networks, warnings) = Networks::load(&models(), DepthChoice::Auto, false).unwrap();
+    let (networks, warnings) =
+        Networks::load(&models(), DepthChoice::Auto, &Loading::real()).unwrap();
     assert!(networks.classifier.is_some(), "{warnings:?}");
     let a: PreparedScan = prepare(&scans.join("a.jpeg"), &networks).unwrap();
     let b: PreparedScan = prepare(&scans.join("b.jpeg"), &networks).unwrap();

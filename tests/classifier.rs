@@ -12,6 +12,7 @@ use touchray::finding::Verdict;
 use touchray::imaging::npy::read_npy_f32;
 use touchray::infer::classifier::{preprocess, Classifier};
 use touchray::infer::manifest::{Manifest, ModelError};
+use touchray::infer::Loading;
 use touchray::scan;
 
 fn baseline_manifest() -> PathBuf {
@@ -42,7 +43,7 @@ fn a_png_gives_the_same_tensor_as_the_python_preprocessing() {
 
 #[test]
 fn the_baseline_runs_through_its_manifest_and_agrees_with_onnxruntime() {
-    let classifier = Classifier::load(&baseline_manifest(), false).unwrap();
+    let classifier = Classifier::load(&baseline_manifest(), &Loading::real()).unwrap();
     assert_eq!(classifier.spec().input, [1, 3, 150, 150]);
     let scan = scan::load(&fixtures().join("preprocess/chest.png")).unwrap();
     let analysis = classifier.analyse(&scan).unwrap();
@@ -79,7 +80,7 @@ fn a_damaged_model_is_refused_by_its_checksum() {
         let i = bytes.len() / 2;
         bytes[i] ^= 0x01;
     });
-    let err = Classifier::load(&manifest, false).unwrap_err();
+    let err = Classifier::load(&manifest, &Loading::real()).unwrap_err();
     assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
     let message = err.to_string();
     assert!(
@@ -90,7 +91,9 @@ fn a_damaged_model_is_refused_by_its_checksum() {
     assert_eq!(message.lines().count(), 1);
     // A missing model names the file too.
     std::fs::remove_file(dir.path().join("am1codes_pneumonia_cnn_150.onnx")).unwrap();
-    let err = Classifier::load(&manifest, false).unwrap_err().to_string();
+    let err = Classifier::load(&manifest, &Loading::real())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("am1codes_pneumonia_cnn_150.onnx"), "{err}");
 }
 
@@ -123,10 +126,12 @@ fn a_wrong_manifest_names_the_key() {
     )
     .unwrap();
     assert!(Manifest::read(&manifest).unwrap().models[0].fixture);
-    let err = Classifier::load(&manifest, false).unwrap_err().to_string();
+    let err = Classifier::load(&manifest, &Loading::real())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no model with purpose"), "{err}");
     assert!(
-        Classifier::load(&manifest, true).is_ok(),
+        Classifier::load(&manifest, &Loading::with_fixtures()).is_ok(),
         "allowed when asked"
     );
 }
@@ -287,7 +292,7 @@ fn render_reports_the_verdict_of_the_models_it_is_given() {
 #[test]
 fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
-    let classifier = Classifier::load(&manifest, false).unwrap();
+    let classifier = Classifier::load(&manifest, &Loading::real()).unwrap();
     assert_eq!(classifier.spec().name, "resnet18-pneumonia-int8");
     // The normal sample is a training film and the pneumonia one a tune
     // film (models/split.json): this checks the shipped pipeline end to
@@ -331,7 +336,7 @@ fn the_shipped_classifier_loads_checks_out_and_gives_a_cam() {
 #[test]
 fn films_unlike_the_training_films_are_out_of_range() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
-    let classifier = Classifier::load(&manifest, false).unwrap();
+    let classifier = Classifier::load(&manifest, &Loading::real()).unwrap();
     let verdict = |scan: &scan::Scan| classifier.analyse(scan).unwrap();
     let ct = scan::load(&fixtures().join("ood/CT_small.dcm")).unwrap();
     let a = verdict(&ct);
@@ -372,4 +377,41 @@ fn films_unlike_the_training_films_are_out_of_range() {
         let a = verdict(&scan::load(&path).unwrap());
         assert_ne!(a.verdict, Verdict::Pneumonia, "{}: {a:?}", path.display());
     }
+}
+
+/// One thread or two give the same analysis: with two, the upright and
+/// the upside-down passes run side by side and tract's products use a
+/// pool; nothing of one pass may leak into the other.
+#[test]
+fn two_threads_give_what_one_thread_gives() {
+    use std::num::NonZeroUsize;
+    use touchray::infer::Threads;
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
+    let load = |threads: Threads| {
+        let loading = Loading {
+            allow_fixture: false,
+            threads,
+        };
+        Classifier::load(&manifest, &loading).unwrap()
+    };
+    let one = load(Threads::one());
+    let two = load(Threads::new(NonZeroUsize::new(2).unwrap()));
+    assert_eq!((one.threads(), two.threads()), (1, 2));
+    let film = scan::load(&common::sample(
+        "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
+    ))
+    .unwrap();
+    // Upside down, so that the two passes differ (the film, then the film
+    // turned back upright) and the check has something to find.
+    let mut turned = film.clone();
+    turned.pixels.reverse();
+    let (a, b) = (one.analyse(&turned).unwrap(), two.analyse(&turned).unwrap());
+    assert_eq!(
+        (a.verdict, a.upside_down, a.zone),
+        (b.verdict, b.upside_down, b.zone)
+    );
+    assert!(b.upside_down);
+    assert!((a.p_pneumonia - b.p_pneumonia).abs() < 1e-5);
+    let (da, db) = (a.ood_score.unwrap(), b.ood_score.unwrap());
+    assert!((da - db).abs() < 1e-3 * da.abs().max(1.0), "{da} {db}");
 }

@@ -149,11 +149,11 @@ fn the_bundled_samples_render() {
     }
 }
 
-#[test]
-fn bench_reports_every_stage() {
+/// `touchray bench --json ARGS`, which must succeed.
+fn bench_json(args: &[&std::ffi::OsStr]) -> Value {
     let out = common::touchray()
-        .args(["bench", "--runs", "2", "--json"])
-        .arg(common::nih_dx())
+        .args(["bench", "--json"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -161,9 +161,47 @@ fn bench_reports_every_stage() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bench_reports_every_stage() {
+    let json = bench_json(&["--runs".as_ref(), "2".as_ref(), common::nih_dx().as_ref()]);
     let result = &json["results"][0];
     assert_eq!(result["runs"], 2);
     assert!(result["total"]["median"].as_f64().unwrap() > 0.0);
     assert!(json["peak_rss_kib"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bench_times_one_pass_of_each_network_on_the_threads_asked() {
+    let models = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let scan = common::sample("kermany_NORMAL_IM-0115-0001.jpeg");
+    let json = bench_json(&[
+        "--runs".as_ref(),
+        "1".as_ref(),
+        "--depth".as_ref(),
+        "density".as_ref(),
+        "--threads".as_ref(),
+        "1".as_ref(),
+        "--models".as_ref(),
+        models.as_ref(),
+        scan.as_ref(),
+    ]);
+    let passes = json["passes"].as_array().unwrap();
+    assert_eq!(passes.len(), 1, "{passes:?}");
+    assert_eq!(passes[0]["name"], "resnet18-pneumonia-int8");
+    assert_eq!(passes[0]["threads"], 1);
+    assert_eq!(passes[0]["input"], serde_json::json!([1, 3, 160, 160]));
+    let pass = passes[0]["pass"]["median"].as_f64().unwrap();
+    let classify = json["results"][0]["classify"]["median"].as_f64().unwrap();
+    // One thread: the classify stage is two passes one after the other.
+    assert!(pass > 0.0 && classify > pass, "{pass} {classify}");
+    let zero = common::touchray()
+        .args(["bench", "--threads", "0", "--models"])
+        .arg(&models)
+        .arg(common::sample("kermany_NORMAL_IM-0115-0001.jpeg"))
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
 }

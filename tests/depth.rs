@@ -10,6 +10,7 @@ use common::fixtures;
 use std::path::PathBuf;
 
 use touchray::infer::depth::{DepthChoice, DepthNet};
+use touchray::infer::Loading;
 use touchray::scan;
 use touchray::tactile::{DepthSource, RELIEF_SIZE};
 
@@ -19,7 +20,7 @@ fn midas_manifest() -> PathBuf {
 
 #[test]
 fn tract_runs_midas_and_agrees_with_onnxruntime() {
-    let net = DepthNet::load(&midas_manifest(), true).unwrap();
+    let net = DepthNet::load(&midas_manifest(), &Loading::with_fixtures()).unwrap();
     let scan = scan::load(&fixtures().join("preprocess/chest.png")).unwrap();
     let (values, w, h) = net.inverse_depth(&scan).unwrap();
     let text = std::fs::read_to_string(fixtures().join("midas/reference.json")).unwrap();
@@ -78,22 +79,29 @@ fn tract_runs_midas_and_agrees_with_onnxruntime() {
 
 #[test]
 fn a_fixture_is_used_only_when_asked() {
-    let err = DepthNet::load(&midas_manifest(), false)
+    let err = DepthNet::load(&midas_manifest(), &Loading::real())
         .unwrap_err()
         .to_string();
     assert!(err.contains("no model with purpose = \"depth\""), "{err}");
     assert!(err.contains("--allow-fixture"), "{err}");
     // auto never picks a fixture, even when fixtures are allowed.
-    let auto = DepthNet::for_choice(DepthChoice::Auto, &midas_manifest(), None, true).unwrap();
+    let auto = DepthNet::for_choice(
+        DepthChoice::Auto,
+        &midas_manifest(),
+        None,
+        &Loading::with_fixtures(),
+    )
+    .unwrap();
     assert!(auto.is_none());
     // The shipped models folder has no MiDaS weights: auto is density there.
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/manifest.toml");
     assert!(
-        DepthNet::for_choice(DepthChoice::Auto, &shipped, None, false)
+        DepthNet::for_choice(DepthChoice::Auto, &shipped, None, &Loading::real())
             .unwrap()
             .is_none()
     );
-    let err = DepthNet::for_choice(DepthChoice::Midas, &shipped, None, false).unwrap_err();
+    let err =
+        DepthNet::for_choice(DepthChoice::Midas, &shipped, None, &Loading::real()).unwrap_err();
     assert!(err.to_string().contains("depth"), "{err}");
 }
 

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dicom_object::open_file;
 use dicom_transfer_syntax_registry::entries::RLE_LOSSLESS;
@@ -111,7 +110,7 @@ fn the_binary_refuses_them_within_512_mib() {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     for (path, expect) in memory_cases(dir.path()) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_touchray"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_touchray"));
         command.args(["render", "--models", "/nonexistent", "--json"]);
         command.arg(&path);
         // SAFETY: setrlimit is async-signal-safe; nothing else runs here.

@@ -4,6 +4,7 @@
 //! is refused with one line naming the file and the key.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ pub struct Board {
     pub models: PathBuf,
     /// Which relief to use.
     pub depth: DepthChoice,
+    /// Compute threads for the networks (`None`: one per core).
+    pub threads: Option<NonZeroUsize>,
     /// GPIO buttons: the line of each button wired.
     pub buttons: Vec<(Button, LineSpec)>,
     /// Kernel debounce period for the GPIO buttons.
@@ -135,6 +138,7 @@ struct ScansTable {
 struct ModelsTable {
     dir: PathBuf,
     depth: String,
+    threads: Option<NonZeroUsize>,
 }
 
 /// `debounce-ms` and one `NAME = "LINE"` per wired button (names as
@@ -277,6 +281,7 @@ impl Board {
             scans: file.scans.dir,
             models: file.models.dir,
             depth,
+            threads: file.models.threads,
             buttons,
             debounce: Duration::from_millis(b.debounce_ms),
             vibration,
@@ -323,6 +328,9 @@ repeat-every-ms = 250
         );
         assert_eq!(board.presses.long, Duration::from_millis(800));
         assert_eq!(board.vibration, Some(LineSpec::Named("GPIO18".into())));
+        assert_eq!(board.threads, None);
+        let four = Board::parse(&GOOD.replace("depth = \"auto\"", "depth = \"auto\"\nthreads = 4"));
+        assert_eq!(four.unwrap().threads, NonZeroUsize::new(4));
     }
 
     #[test]
@@ -337,6 +345,11 @@ repeat-every-ms = 250
                 "[display] spec",
             ),
             ("depth = \"auto\"", "depth = \"deep\"", "[models] depth"),
+            (
+                "depth = \"auto\"",
+                "depth = \"auto\"\nthreads = 0",
+                "threads",
+            ),
             ("\"gpiochip0:27\"", "\"gpiochip0:x\"", "[buttons] previous"),
             ("\"gpiochip0:27\"", "\"GPIO17\"", "already next"),
             ("long-press-ms = 800", "long-press-ms = 5", "long-press-ms"),

@@ -34,6 +34,7 @@ use crate::device::link::RetryPolicy;
 use crate::device::open::DisplaySpec;
 use crate::device::{DeviceError, Keys, Vibrator};
 use crate::infer::depth::DepthChoice;
+use crate::infer::{Loading, Threads};
 use crate::pipeline::{ModelWarning, Networks};
 use crate::speech::{self, Fault};
 use crate::tactile::Geometry;
@@ -152,8 +153,11 @@ pub fn run(options: &Options) -> Result<Summary, ApplianceError> {
         .then(|| Keyboard::stdin(board.presses.long));
 
     let models = options.models.clone().unwrap_or(board.models.clone());
-    let (networks, model_ok) =
-        self_test_models(&models, board.depth, options.allow_fixture, &mut events);
+    let loading = Loading {
+        allow_fixture: options.allow_fixture,
+        threads: Threads::or_all_cores(board.threads),
+    };
+    let (networks, model_ok) = self_test_models(&models, board.depth, &loading, &mut events);
     let loader = Loader::start(networks).map_err(ApplianceError::Thread)?;
     let spec = options.display.clone().unwrap_or(board.display.clone());
     let display = ReconnectingDisplay::new(spec, Geometry::GRAPHITI, RetryPolicy::default());
@@ -183,15 +187,15 @@ pub fn run(options: &Options) -> Result<Summary, ApplianceError> {
 fn self_test_models(
     models: &std::path::Path,
     depth: DepthChoice,
-    allow_fixture: bool,
+    loading: &Loading,
     events: &mut EventLog,
 ) -> (Networks, bool) {
-    let (networks, warnings) = match Networks::load(models, depth, allow_fixture) {
+    let (networks, warnings) = match Networks::load(models, depth, loading) {
         Ok(loaded) => loaded,
         Err(e) => {
             let mut warnings = vec![ModelWarning::DensityRelief(e)];
             let (networks, more) =
-                Networks::load(models, DepthChoice::Density, allow_fixture).unwrap_or_default();
+                Networks::load(models, DepthChoice::Density, loading).unwrap_or_default();
             warnings.extend(more);
             (networks, warnings)
         }
@@ -209,7 +213,10 @@ fn self_test_models(
             .depth
             .as_ref()
             .map_or("density relief", |d| d.name());
-        format!("classifier and {depth} loaded, checksums match")
+        format!(
+            "classifier and {depth} loaded, checksums match, {} compute threads",
+            loading.threads.count()
+        )
     } else {
         problems.join("; ")
     };

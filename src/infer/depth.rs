@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use super::manifest::{Manifest, ModelError, Purpose};
 use super::network::Network;
+use super::threads::Loading;
 use crate::imaging::resample::resize_bilinear;
 use crate::imaging::{normalise, DepthSource, Relief, RELIEF_SIZE};
 use crate::scan::Scan;
@@ -52,15 +53,15 @@ pub struct DepthNet {
 
 impl DepthNet {
     /// Loads the depth network of the manifest at `manifest` (a fixture
-    /// only when `allow_fixture`).
-    pub fn load(manifest: &Path, allow_fixture: bool) -> Result<DepthNet, ModelError> {
-        DepthNet::from_manifest(&Manifest::read(manifest)?, allow_fixture)
+    /// only when `loading` allows it).
+    pub fn load(manifest: &Path, loading: &Loading) -> Result<DepthNet, ModelError> {
+        DepthNet::from_manifest(&Manifest::read(manifest)?, loading)
     }
 
     /// Loads the depth network `manifest` describes, already read.
-    pub fn from_manifest(manifest: &Manifest, allow_fixture: bool) -> Result<DepthNet, ModelError> {
+    pub fn from_manifest(manifest: &Manifest, loading: &Loading) -> Result<DepthNet, ModelError> {
         Ok(DepthNet {
-            network: Network::load(manifest, Purpose::Depth, allow_fixture)?,
+            network: Network::load(manifest, Purpose::Depth, loading)?,
         })
     }
 
@@ -72,22 +73,22 @@ impl DepthNet {
         choice: DepthChoice,
         path: &Path,
         read: Option<&Manifest>,
-        allow_fixture: bool,
+        loading: &Loading,
     ) -> Result<Option<DepthNet>, ModelError> {
-        let with = |allow_fixture| match read {
-            Some(m) => DepthNet::from_manifest(m, allow_fixture),
-            None => DepthNet::load(path, allow_fixture),
+        let with = |loading: &Loading| match read {
+            Some(m) => DepthNet::from_manifest(m, loading),
+            None => DepthNet::load(path, loading),
         };
         match choice {
             DepthChoice::Density => Ok(None),
-            DepthChoice::Midas => with(allow_fixture).map(Some),
+            DepthChoice::Midas => with(loading).map(Some),
             DepthChoice::Auto => {
                 let installed = match read {
                     Some(m) => m.find(Purpose::Depth).is_some(),
                     None => path.is_file() && Manifest::read(path)?.find(Purpose::Depth).is_some(),
                 };
                 if installed {
-                    with(false).map(Some)
+                    with(&loading.without_fixtures()).map(Some)
                 } else {
                     Ok(None)
                 }
@@ -98,6 +99,11 @@ impl DepthNet {
     /// The manifest entry's name.
     pub fn name(&self) -> &str {
         &self.network.spec.name
+    }
+
+    /// The network it runs.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The network's raw inverse depth for `scan`: `(values, width, height)`.

@@ -8,4 +8,7 @@ pub mod depth;
 pub mod manifest;
 pub mod network;
 pub mod ood;
+pub mod threads;
 pub mod zone;
+
+pub use threads::{Loading, Threads};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 
 use super::manifest::{read_verified, Manifest, ModelError, ModelSpec, Purpose};
+use super::threads::Loading;
 use crate::imaging::resample::resize_bilinear;
 use crate::scan::Scan;
 
@@ -20,6 +21,7 @@ pub struct Network {
     /// The model file, for messages.
     pub path: PathBuf,
     plan: Arc<TypedRunnableModel>,
+    threads: usize,
 }
 
 /// A tract or shape complaint about `path`, on one line.
@@ -32,13 +34,13 @@ pub fn model_error(path: &Path, e: impl std::fmt::Display) -> ModelError {
 
 impl Network {
     /// Loads the manifest's model for `role` (a fixture only when
-    /// `allow_fixture`).
+    /// `loading` allows it), to run on `loading`'s threads.
     pub fn load(
         manifest: &Manifest,
         role: Purpose,
-        allow_fixture: bool,
+        loading: &Loading,
     ) -> Result<Network, ModelError> {
-        let spec = manifest.select(role, allow_fixture)?.clone();
+        let spec = manifest.select(role, loading.allow_fixture)?.clone();
         let path = manifest.resolve(&spec.model.file);
         let bytes = read_verified(&path, &spec.model.sha256)?;
         let [n, c, h, w] = spec.input;
@@ -47,19 +49,41 @@ impl Network {
             .model_for_read(&mut std::io::Cursor::new(bytes))
             .and_then(|m| m.with_input_fact(0, f32::fact([n, c, h, w]).into()))
             .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
+            .and_then(|m| m.into_runnable_with_options(&loading.threads.run_options()))
             .map_err(|e| model_error(&path, e))?;
-        Ok(Network { spec, path, plan })
+        Ok(Network {
+            spec,
+            path,
+            plan,
+            threads: loading.threads.count(),
+        })
+    }
+
+    /// How many compute threads it was loaded for: passes of it that do
+    /// not depend on each other may run side by side when there are two
+    /// or more.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Runs the network on `scan`; its outputs in graph order.
     pub fn run(&self, scan: &Scan) -> Result<TVec<TValue>, ModelError> {
+        self.run_input(self.input(scan)?)
+    }
+
+    /// The input tensor for `scan`, preprocessed as the manifest says.
+    pub fn input(&self, scan: &Scan) -> Result<Tensor, ModelError> {
         let [n, c, h, w] = self.spec.input;
         let input =
             tract_ndarray::Array4::from_shape_vec((n, c, h, w), preprocess(&self.spec, scan))
                 .map_err(|e| self.error(e))?;
+        Ok(Tensor::from(input))
+    }
+
+    /// Runs the network on an input already made by [`Network::input`].
+    pub fn run_input(&self, input: Tensor) -> Result<TVec<TValue>, ModelError> {
         self.plan
-            .run(tvec!(Tensor::from(input).into()))
+            .run(tvec!(input.into()))
             .map_err(|e| self.error(e))
     }
 
