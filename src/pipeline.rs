@@ -134,7 +134,8 @@ pub struct Timings {
     pub representations: f64,
     /// Laying out, downsampling and quantising to pins.
     pub frame: f64,
-    /// All of the above.
+    /// The whole render, wall clock (less than the sum when the networks
+    /// ran side by side).
     pub total: f64,
 }
 
@@ -228,11 +229,15 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
         std::thread::scope(|s| {
             let classified = s.spawn(classify);
             let relief = relieve();
-            // A panic goes on as it would have without the thread (the
-            // callers' guards catch it).
-            let classified = classified
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // A classifier that panics is a model fault: no verdict, the
+            // relief still shown.
+            let classified = classified.join().unwrap_or_else(|_| {
+                let fault = networks
+                    .classifier
+                    .as_ref()
+                    .map(|c| Err(c.network().error("the classifier stopped with a panic")));
+                (fault, 0.0)
+            });
             (classified, relief)
         })
     } else {
