@@ -2,10 +2,13 @@
 //! timed over repeated runs, summed by operator kind, slowest first.
 //!
 //! ```sh
-//! cargo run --release --example profile_network -- models/resnet18_pneumonia_int8.onnx 160 [THREADS] [RUNS]
+//! cargo run --release --example profile_network -- models/resnet18_pneumonia_int8.onnx 160 [THREADS] [RUNS] [pair]
 //! ```
 //! The input is 1x3xSIZExSIZE of zeros (time does not depend on values).
 //! With THREADS above 1, tract's matrix products run on a pool that size.
+//! With `pair`, it also times two passes one after the other against two
+//! passes side by side on two threads (what the classifier does with its
+//! upright and upside-down passes).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -71,6 +74,29 @@ fn main() -> TractResult<()> {
             count / runs,
             ms / runs as f64,
             100.0 * ms / total
+        );
+    }
+    if args.get(5).is_some_and(|a| a == "pair") {
+        let (mut apart, mut beside) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let start = Instant::now();
+            plan.run(input())?;
+            plan.run(input())?;
+            apart.push(start.elapsed().as_secs_f64() * 1e3);
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                let other = s.spawn(|| plan.run(input()).map(drop));
+                let here = plan.run(input()).map(drop);
+                other.join().expect("no panic").and(here)
+            })?;
+            beside.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        apart.sort_by(f64::total_cmp);
+        beside.sort_by(f64::total_cmp);
+        println!(
+            "two passes: one after the other {:.2} ms, side by side {:.2} ms (medians)",
+            apart[runs / 2],
+            beside[runs / 2]
         );
     }
     Ok(())
