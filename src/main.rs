@@ -237,8 +237,12 @@ fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
     for path in &args.scans {
         results.push(bench(path, geometry, args.runs, &networks).map_err(Error::from)?);
     }
-    let first = touchray::scan::load(&args.scans[0]).map_err(Error::from)?;
-    let passes = bench_passes(&first, args.runs, &networks).map_err(Error::from)?;
+    let passes = if networks.classifier.is_some() || networks.depth.is_some() {
+        let first = touchray::scan::load(&args.scans[0]).map_err(Error::from)?;
+        bench_passes(&first, args.runs, &networks).map_err(Error::from)?
+    } else {
+        Vec::new()
+    };
     let peak_rss_kib = peak_rss_kib();
     let wire = if args.wire {
         bench_wire(&args.scans[0]).map_err(Error::from)?

@@ -223,7 +223,7 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
     // spare, the classifier runs beside the depth network.
     let side_by_side = matches!(
         (&networks.classifier, &networks.depth),
-        (Some(c), Some(_)) if c.threads() >= 2
+        (Some(c), Some(_)) if c.network().threads() >= 2
     );
     let ((analysis, classify_ms), ((relief, depth_error), relief_ms)) = if side_by_side {
         std::thread::scope(|s| {

@@ -396,7 +396,7 @@ fn two_threads_give_what_one_thread_gives() {
     };
     let one = load(Threads::one());
     let two = load(Threads::new(NonZeroUsize::new(2).unwrap()));
-    assert_eq!((one.threads(), two.threads()), (1, 2));
+    assert_eq!((one.network().threads(), two.network().threads()), (1, 2));
     let film = scan::load(&common::sample(
         "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
     ))

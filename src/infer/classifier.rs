@@ -142,11 +142,6 @@ impl Classifier {
         &self.network.spec
     }
 
-    /// The compute threads it was loaded for.
-    pub fn threads(&self) -> usize {
-        self.network.threads()
-    }
-
     /// The network it runs (twice per scan when it checks the turned film).
     pub fn network(&self) -> &Network {
         &self.network
