@@ -97,11 +97,12 @@ impl ModelArgs {
         Ok(networks)
     }
 
-    /// The depth network alone, likewise.
-    pub fn depth_net(&self) -> Result<Option<DepthNet>, Error> {
+    /// The depth network alone, likewise, loaded as `loading` says (pass
+    /// the loading of the other networks, so that they share one pool).
+    pub fn depth_net(&self, loading: &Loading) -> Result<Option<DepthNet>, Error> {
         let mut warnings = Vec::new();
         let manifest = self.models.join("manifest.toml");
-        let net = load_depth(&manifest, None, self.depth, &self.loading(), &mut warnings)?;
+        let net = load_depth(&manifest, None, self.depth, loading, &mut warnings)?;
         warn(&warnings);
         Ok(net)
     }

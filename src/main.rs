@@ -130,7 +130,7 @@ fn run_render(args: &RenderArgs) -> anyhow::Result<()> {
 }
 
 fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
-    let depth = args.models.depth_net()?;
+    let depth = args.models.depth_net(&args.models.loading())?;
     let scan = touchray::scan::load(&args.scan).map_err(Error::from)?;
     let (relief, depth_error) = make_relief(&scan, depth.as_ref());
     if let Some(e) = depth_error {
@@ -148,10 +148,12 @@ fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
 
 fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     let models = &args.models;
-    let classifier = Classifier::load(&models.models.join("manifest.toml"), &models.loading())
-        .map_err(Error::from)?;
+    // One loading, so the classifier and the depth network share one pool.
+    let loading = models.loading();
+    let classifier =
+        Classifier::load(&models.models.join("manifest.toml"), &loading).map_err(Error::from)?;
     let depth = match &args.features {
-        Some(_) => models.depth_net()?,
+        Some(_) => models.depth_net(&loading)?,
         None => None,
     };
     let extras = Extras {
