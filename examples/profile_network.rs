@@ -33,6 +33,8 @@ fn main() -> TractResult<()> {
         }),
         ..RunOptions::default()
     };
+    // The kernels the appliance runs.
+    touchray::infer::network::keep_crashing_kernels_out();
     let plan = tract_onnx::onnx()
         .with_ignore_value_info(true)
         .model_for_path(path)?

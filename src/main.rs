@@ -48,17 +48,6 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    // tract-linalg 0.23.9's AMX int8 kernel (avx512amx_mmm_i32_16x16) dies
-    // by SIGSEGV when the classifier runs on the appliance's loader thread
-    // on an x86 CPU with AMX; integer kernels give the same numbers, so it
-    // is left out of tract's pool (unless TRACT_CPU_ISA is set). x86_64
-    // only: tract asserts that every token names this machine's
-    // architecture. Still single-threaded here, so the environment is safe
-    // to change.
-    #[cfg(target_arch = "x86_64")]
-    if std::env::var_os("TRACT_CPU_ISA").is_none() {
-        std::env::set_var("TRACT_CPU_ISA", "-amx-int8");
-    }
     let result = match Cli::parse().command {
         Command::Render(args) => run_render(&args),
         Command::Bench(args) => run_bench(&args),

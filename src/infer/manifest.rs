@@ -363,12 +363,18 @@ impl Manifest {
             path: path.to_path_buf(),
             source,
         })?;
+        Manifest::parse(&text, path)
+    }
+
+    /// Checks the manifest text `text`, as if read from `path` (model files
+    /// resolve against its folder).
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ModelError> {
         let bad = |message: String| ModelError::Manifest {
             path: path.to_path_buf(),
             message,
         };
         let file: ManifestFile =
-            toml::from_str(&text).map_err(|e| bad(e.message().replace('\n', " ")))?;
+            toml::from_str(text).map_err(|e| bad(e.message().replace('\n', " ")))?;
         let models = file
             .model
             .into_iter()

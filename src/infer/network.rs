@@ -32,6 +32,29 @@ pub fn model_error(path: &Path, e: impl std::fmt::Display) -> ModelError {
     }
 }
 
+/// Keeps tract-linalg 0.23.9's AMX int8 kernel (avx512amx_mmm_i32_16x16)
+/// out of tract's pool on x86_64: it dies by SIGSEGV now and then (the
+/// appliance's loader thread, and one classifier test run in three on this
+/// AMX Xeon), and the integer kernels give the same numbers. Set as tract's
+/// process-wide configuration, below the environment, so `TRACT_CPU_ISA`
+/// still overrides it; before the first model is optimised, which is when
+/// tract probes the CPU. x86_64 only: tract refuses a token that names
+/// another architecture's feature. [`Network::load`] calls it; call it
+/// before building a tract plan of your own.
+pub fn keep_crashing_kernels_out() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            if let Err(e) =
+                tract_onnx::tract_core::knobs::set_config_global("TRACT_CPU_ISA", "-amx-int8")
+            {
+                log::warn!("tract: AMX int8 kernel left in: {e}");
+            }
+        });
+    }
+}
+
 impl Network {
     /// Loads the manifest's model for `role` (a fixture only when
     /// `loading` allows it), to run on `loading`'s threads.
@@ -40,6 +63,7 @@ impl Network {
         role: Purpose,
         loading: &Loading,
     ) -> Result<Network, ModelError> {
+        keep_crashing_kernels_out();
         let spec = manifest.select(role, loading.allow_fixture)?.clone();
         let path = manifest.resolve(&spec.model.file);
         let bytes = read_verified(&path, &spec.model.sha256)?;

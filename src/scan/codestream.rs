@@ -25,14 +25,16 @@ pub(super) fn check_matches(stream: &[u8], columns: u32, rows: u32) -> Result<()
     Ok(())
 }
 
-/// Width and height from the first SOFn marker of a JPEG (ITU-T T.81) or
-/// JPEG-LS (T.87, SOF55) stream.
-fn jpeg_family_size(stream: &[u8]) -> Option<(u32, u32)> {
-    if !stream.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut pos = 2;
-    loop {
+/// The marker segments of a JPEG (ITU-T T.81) or JPEG-LS (T.87) stream
+/// before its first scan, as (marker, payload); the walk stops at the first
+/// scan or at anything it cannot follow.
+pub(super) fn jpeg_segments(stream: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut pos = if stream.starts_with(&[0xFF, 0xD8]) {
+        2
+    } else {
+        usize::MAX
+    };
+    std::iter::from_fn(move || {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while stream.get(pos) == Some(&0xFF) && stream.get(pos + 1) == Some(&0xFF) {
             pos += 1;
@@ -45,18 +47,29 @@ fn jpeg_family_size(stream: &[u8]) -> Option<(u32, u32)> {
             *stream.get(pos + 2)?,
             *stream.get(pos + 3)?,
         ]));
-        let is_sof = matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xF7);
-        if is_sof {
-            let segment = stream.get(pos + 4..pos + 9)?;
-            let height = u32::from(u16::from_be_bytes([segment[1], segment[2]]));
-            let width = u32::from(u16::from_be_bytes([segment[3], segment[4]]));
-            return Some((width, height));
-        }
         if marker == 0xDA || length < 2 {
             return None;
         }
+        // A segment cut short still gives what it has (a frame header's
+        // first bytes are enough for its size).
+        let payload = stream.get(pos + 4..(pos + 2 + length).min(stream.len()))?;
         pos += 2 + length;
-    }
+        Some((marker, payload))
+    })
+}
+
+/// Start-of-frame markers: the DCT, lossless and JPEG-LS (SOF55) frames.
+pub(super) fn is_start_of_frame(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xF7)
+}
+
+/// Width and height from the first SOFn marker of a JPEG-family stream.
+fn jpeg_family_size(stream: &[u8]) -> Option<(u32, u32)> {
+    let (_, frame) = jpeg_segments(stream).find(|&(marker, _)| is_start_of_frame(marker))?;
+    let frame = frame.get(..5)?;
+    let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
+    let width = u32::from(u16::from_be_bytes([frame[3], frame[4]]));
+    Some((width, height))
 }
 
 /// Width and height from the SIZ marker of a JPEG 2000 codestream (raw, or

@@ -13,23 +13,74 @@ use std::borrow::Cow;
 use std::io::Cursor;
 
 use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::file::ReadPreamble;
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_pixeldata::PixelDecoder;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use super::colour::{self, Decoded, Palette, Photometric};
+use super::native::{self, Layout};
 use super::voi::{self, Mapping, Window};
 use super::{check_budget, Scan, ScanFormat, ScanProblem, ScanSource};
-use super::{codestream, lengths};
+use super::{codestream, jpeg, lengths, rle};
 
 const PREAMBLE: usize = 128;
 const MAGIC: &[u8; 4] = b"DICM";
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+const DEFLATED_LE: &str = "1.2.840.10008.1.2.1.99";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
 const JPEG_LS_NEAR_LOSSLESS: &str = "1.2.840.10008.1.2.4.81";
+/// Baseline, extended (8-bit), lossless, lossless first-order prediction.
+const JPEG: [&str; 4] = [
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.57",
+    "1.2.840.10008.1.2.4.70",
+];
+/// Secondary Capture, for a bare data set that does not name its class.
+const SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
 
-/// A Part 10 file: 128-byte preamble, then `DICM`.
-pub(super) fn is_dicom(bytes: &[u8]) -> bool {
-    bytes.get(PREAMBLE..PREAMBLE + 4) == Some(MAGIC.as_slice())
+/// How the DICOM data set sits in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Container {
+    /// A Part 10 file: `DICM` and the meta group at this offset (128 after
+    /// a preamble, 0 where a writer left the preamble out).
+    Part10 { magic_at: usize },
+    /// A bare data set, no preamble and no meta group (old CR exports,
+    /// "DICOM stream" files), in the encoding its first element shows.
+    Bare { syntax: &'static str },
+}
+
+/// Whether `bytes` are DICOM, and how. A bare data set is recognised by its
+/// first element, of group 0008 (every image has its identifying group
+/// first): little endian `08 00`, big endian `00 08`, and a VR after the
+/// tag when explicit.
+pub(super) fn sniff(bytes: &[u8]) -> Option<Container> {
+    if bytes.get(PREAMBLE..PREAMBLE + 4) == Some(MAGIC.as_slice()) {
+        return Some(Container::Part10 { magic_at: PREAMBLE });
+    }
+    if bytes.starts_with(MAGIC) {
+        return Some(Container::Part10 { magic_at: 0 });
+    }
+    let head = bytes.get(..8)?;
+    let vr = dicom_core::VR::from_binary([head[4], head[5]]).is_some();
+    match (head[0], head[1]) {
+        (0x08, 0x00) if vr => Some(Container::Bare {
+            syntax: EXPLICIT_LE,
+        }),
+        (0x08, 0x00) => Some(Container::Bare {
+            syntax: IMPLICIT_LE,
+        }),
+        (0x00, 0x08) if vr => Some(Container::Bare {
+            syntax: EXPLICIT_BE,
+        }),
+        _ => None,
+    }
 }
 
 fn corrupt(detail: impl ToString) -> ScanProblem {
@@ -39,13 +90,73 @@ fn corrupt(detail: impl ToString) -> ScanProblem {
     }
 }
 
-pub(super) fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
-    // Before dicom-rs allocates what the lengths declare.
-    lengths::check(&bytes[PREAMBLE..])?;
-    let obj = OpenFileOptions::new()
-        .read_preamble(ReadPreamble::Never)
-        .from_reader(Cursor::new(&bytes[PREAMBLE..]))
+/// The data set of `bytes` as dicom-rs reads it, every element length
+/// checked first.
+fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObject, ScanProblem> {
+    match container {
+        Container::Part10 { magic_at } => {
+            let part10 = &bytes[magic_at..];
+            // Before dicom-rs allocates what the lengths declare.
+            let layout = lengths::check(part10)?;
+            if !layout.implicit_dataset {
+                let read = OpenFileOptions::new()
+                    .read_preamble(ReadPreamble::Never)
+                    .from_reader(Cursor::new(part10));
+                match read {
+                    Ok(obj) => return Ok(obj),
+                    Err(_) if layout.syntax.is_empty() => {
+                        return Err(corrupt("the file meta group has no Transfer Syntax UID"))
+                    }
+                    Err(e) if layout.syntax == DEFLATED_LE => return Err(corrupt(e)),
+                    // dicom-rs refuses some meta groups pydicom reads (no
+                    // group length, say): the data set after it is read
+                    // on its own below.
+                    Err(_) => {}
+                }
+            }
+            let encoding = match layout.syntax.as_str() {
+                _ if layout.implicit_dataset => IMPLICIT_LE,
+                native @ (IMPLICIT_LE | EXPLICIT_BE) => native,
+                _ => EXPLICIT_LE,
+            };
+            let dataset = part10.get(layout.dataset_at..).unwrap_or_default();
+            read_dataset(dataset, encoding, &layout.syntax)
+        }
+        Container::Bare { syntax } => {
+            lengths::check_dataset(bytes, syntax)?;
+            read_dataset(bytes, syntax, syntax)
+        }
+    }
+}
+
+/// A data set without its meta group, written in `encoding`, whose pixel
+/// data is in `pixel_syntax`.
+fn read_dataset(
+    dataset: &[u8],
+    encoding: &str,
+    pixel_syntax: &str,
+) -> Result<DefaultDicomObject, ScanProblem> {
+    let ts = TransferSyntaxRegistry
+        .get(encoding)
+        .ok_or_else(|| corrupt(format!("transfer syntax {encoding} unknown")))?;
+    let dataset =
+        InMemDicomObject::read_dataset_with_ts(Cursor::new(dataset), ts).map_err(corrupt)?;
+    let uid = |tag| text(&dataset, tag);
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(pixel_syntax)
+        .media_storage_sop_class_uid(
+            uid(tags::SOP_CLASS_UID).unwrap_or_else(|| SECONDARY_CAPTURE.to_string()),
+        )
+        .media_storage_sop_instance_uid(
+            uid(tags::SOP_INSTANCE_UID).unwrap_or_else(|| "2.25.0".to_string()),
+        )
+        .build()
         .map_err(corrupt)?;
+    Ok(dataset.with_exact_meta(meta))
+}
+
+pub(super) fn decode(bytes: &[u8], container: Container) -> Result<Scan, ScanProblem> {
+    let obj = open(bytes, container)?;
     let transfer_syntax = obj
         .meta()
         .transfer_syntax()
@@ -58,25 +169,48 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
     }
     let frame = FrameShape::read(&obj)?;
     check_budget(frame.columns.into(), frame.rows.into())?;
-
-    let samples = if transfer_syntax == JPEG_LS_LOSSLESS || transfer_syntax == JPEG_LS_NEAR_LOSSLESS
-    {
-        decode_jpeg_ls(&obj, &frame)?
-    } else {
-        decode_with_dicom_pixeldata(&obj, &frame)?
+    let palette = match frame.photometric {
+        Photometric::PaletteColor => Some(Palette::read(&obj)?),
+        _ => None,
     };
 
-    let mapping = Mapping {
-        slope: float(&obj, tags::RESCALE_SLOPE).unwrap_or(1.0),
-        intercept: float(&obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
-        window: Window::from_attributes(
-            float(&obj, tags::WINDOW_CENTER),
-            float(&obj, tags::WINDOW_WIDTH),
-            text(&obj, tags::VOILUT_FUNCTION).as_deref(),
+    let syntax = transfer_syntax.as_str();
+    let (samples, decoded) = match syntax {
+        IMPLICIT_LE | EXPLICIT_LE | EXPLICIT_BE | DEFLATED_LE => (
+            native::frame0(&obj, &frame.native_layout(syntax == EXPLICIT_BE))?,
+            frame.native_decoded(),
         ),
-        invert: frame.photometric == "MONOCHROME1",
+        JPEG_LS_LOSSLESS | JPEG_LS_NEAR_LOSSLESS => {
+            (decode_jpeg_ls(&obj, &frame)?, frame.decoded_by_codec())
+        }
+        RLE_LOSSLESS => (decode_rle(&obj, &frame)?, frame.decoded_by_rle()),
+        _ if JPEG.contains(&syntax) => (decode_jpeg(&obj, &frame)?, frame.decoded_by_codec()),
+        _ => decode_with_dicom_pixeldata(&obj, &frame)?,
     };
-    let (pixels, intensity_mapping) = voi::to_unit_range(&samples, &mapping);
+    let values = colour::brightness(&samples, decoded, palette.as_ref(), frame.pixels())?;
+
+    let grayscale = frame.photometric.is_grayscale();
+    let mapping = if grayscale {
+        Mapping {
+            slope: float(&obj, tags::RESCALE_SLOPE).unwrap_or(1.0),
+            intercept: float(&obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
+            window: Window::from_attributes(
+                float(&obj, tags::WINDOW_CENTER),
+                float(&obj, tags::WINDOW_WIDTH),
+                text(&obj, tags::VOILUT_FUNCTION).as_deref(),
+            ),
+            invert: frame.photometric == Photometric::Monochrome1,
+        }
+    } else {
+        // Rescale and VOI windows are defined for grayscale only.
+        Mapping {
+            slope: 1.0,
+            intercept: 0.0,
+            window: None,
+            invert: false,
+        }
+    };
+    let (pixels, intensity_mapping) = voi::to_unit_range(&values, &mapping);
 
     Ok(Scan {
         width: frame.columns,
@@ -96,11 +230,12 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
 struct FrameShape {
     rows: u32,
     columns: u32,
-    samples_per_pixel: u16,
     bits_allocated: u16,
     bits_stored: u16,
     signed: bool,
-    photometric: String,
+    photometric: Photometric,
+    /// Planar Configuration 1: all of one colour's samples, then the next.
+    planar: bool,
     frames: u32,
 }
 
@@ -112,33 +247,25 @@ impl FrameShape {
                 .and_then(|e| e.to_int::<u32>().ok())
                 .ok_or_else(|| corrupt(format!("missing or invalid {name}")))
         };
+        let optional = |tag| obj.element(tag).ok().and_then(|e| e.to_int::<u16>().ok());
         let rows = required(tags::ROWS, "Rows")?;
         let columns = required(tags::COLUMNS, "Columns")?;
         let bits_allocated = required(tags::BITS_ALLOCATED, "Bits Allocated")? as u16;
-        let bits_stored = obj
-            .element(tags::BITS_STORED)
-            .ok()
-            .and_then(|e| e.to_int::<u16>().ok())
-            .unwrap_or(bits_allocated);
-        let samples_per_pixel = obj
-            .element(tags::SAMPLES_PER_PIXEL)
-            .ok()
-            .and_then(|e| e.to_int::<u16>().ok())
-            .unwrap_or(1);
-        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-            .unwrap_or_else(|| "MONOCHROME2".to_string());
+        let samples_per_pixel = optional(tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+        let photometric = Photometric::parse(
+            text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+                .as_deref()
+                .unwrap_or("MONOCHROME2"),
+            samples_per_pixel,
+        )?;
         let frame = FrameShape {
             rows,
             columns,
-            samples_per_pixel,
             bits_allocated,
-            bits_stored,
-            signed: obj
-                .element(tags::PIXEL_REPRESENTATION)
-                .ok()
-                .and_then(|e| e.to_int::<u16>().ok())
-                == Some(1),
+            bits_stored: optional(tags::BITS_STORED).unwrap_or(bits_allocated),
+            signed: optional(tags::PIXEL_REPRESENTATION) == Some(1),
             photometric,
+            planar: optional(tags::PLANAR_CONFIGURATION) == Some(1),
             frames: obj
                 .element(tags::NUMBER_OF_FRAMES)
                 .ok()
@@ -151,17 +278,14 @@ impl FrameShape {
     }
 
     fn check_supported(&self) -> Result<(), ScanProblem> {
-        let unsupported = |what: String| Err(ScanProblem::Unsupported(what));
-        match (self.photometric.as_str(), self.samples_per_pixel) {
-            ("MONOCHROME1" | "MONOCHROME2", 1) | ("RGB", 3) => {}
-            (pi, spp) => {
-                return unsupported(format!(
-                    "photometric interpretation {pi} with {spp} samples per pixel"
-                ))
-            }
+        if !matches!(self.bits_allocated, 1 | 8 | 16 | 32) {
+            return Err(ScanProblem::Unsupported(format!(
+                "Bits Allocated {}",
+                self.bits_allocated
+            )));
         }
-        if !matches!(self.bits_allocated, 8 | 16 | 32) {
-            return unsupported(format!("Bits Allocated {}", self.bits_allocated));
+        if self.bits_allocated == 1 && !self.photometric.is_grayscale() {
+            return Err(corrupt("1-bit samples in a colour image"));
         }
         if self.bits_stored == 0 || self.bits_stored > self.bits_allocated {
             return Err(corrupt(format!(
@@ -169,25 +293,95 @@ impl FrameShape {
                 self.bits_stored, self.bits_allocated
             )));
         }
+        if self.photometric == Photometric::YbrFull422 && self.columns % 2 == 1 {
+            return Err(corrupt("YBR_FULL_422 with an odd number of columns"));
+        }
         Ok(())
     }
 
     fn pixels(&self) -> usize {
         self.rows as usize * self.columns as usize
     }
+
+    /// Frame 0's samples as a native transfer syntax stores them.
+    fn native_layout(&self, big_endian: bool) -> Layout {
+        let samples = match self.photometric {
+            // Two luma samples and one of each chroma per pair of pixels.
+            Photometric::YbrFull422 => self.pixels() * 2,
+            p => self.pixels() * usize::from(p.samples()),
+        };
+        Layout {
+            samples,
+            bits_allocated: self.bits_allocated,
+            bits_stored: self.bits_stored,
+            signed: self.signed,
+            big_endian,
+        }
+    }
+
+    /// What native samples are.
+    fn native_decoded(&self) -> Decoded {
+        match self.photometric {
+            Photometric::Monochrome1 | Photometric::Monochrome2 => Decoded::Gray,
+            Photometric::PaletteColor => Decoded::Indices,
+            Photometric::Rgb | Photometric::YbrRctOrIct => Decoded::Rgb {
+                planar: self.planar,
+            },
+            Photometric::YbrFull => Decoded::Ybr {
+                planar: self.planar,
+            },
+            Photometric::YbrFull422 => Decoded::Ybr422,
+        }
+    }
+
+    /// What a JPEG-family or JPEG 2000 decoder gives: colour frames come
+    /// back as interleaved RGB (the codec undoes its own colour transform).
+    fn decoded_by_codec(&self) -> Decoded {
+        match self.photometric {
+            Photometric::Monochrome1 | Photometric::Monochrome2 => Decoded::Gray,
+            Photometric::PaletteColor => Decoded::Indices,
+            _ => Decoded::Rgb { planar: false },
+        }
+    }
+
+    /// What the RLE decoder gives: the samples as stored (RLE has no
+    /// colour transform of its own), planar.
+    fn decoded_by_rle(&self) -> Decoded {
+        match self.photometric {
+            Photometric::YbrFull | Photometric::YbrFull422 => Decoded::Ybr { planar: true },
+            Photometric::Rgb | Photometric::YbrRctOrIct => Decoded::Rgb { planar: true },
+            _ => self.decoded_by_codec(),
+        }
+    }
 }
 
-/// Stored values of frame 0 through dicom-pixeldata, as one value per pixel
-/// (RGB reduced to luma).
+/// Stored values of frame 0 of an RLE file, planar.
+fn decode_rle(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, ScanProblem> {
+    if frame.bits_allocated == 1 {
+        return Err(ScanProblem::Unsupported("1-bit RLE".to_string()));
+    }
+    let stream = frame0_stream(obj, frame, "RLE")?;
+    let values = rle::decode(
+        &stream,
+        frame.pixels(),
+        usize::from(frame.photometric.samples()),
+        usize::from(frame.bits_allocated / 8),
+    )?;
+    let mask = voi::stored_mask(frame.bits_stored);
+    Ok(values
+        .into_iter()
+        .map(|v| voi::stored_to_value(v & mask, frame.bits_stored, frame.signed))
+        .collect())
+}
+
+/// Stored values of frame 0 through dicom-pixeldata (JPEG 2000 and the
+/// other codecs it has).
 fn decode_with_dicom_pixeldata(
     obj: &DefaultDicomObject,
     frame: &FrameShape,
-) -> Result<Vec<f32>, ScanProblem> {
-    let syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
-    match first_fragment(obj) {
-        Some(fragment) if syntax == RLE_LOSSLESS => check_rle_header(fragment, frame)?,
-        Some(fragment) => codestream::check_matches(fragment, frame.columns, frame.rows)?,
-        None => {}
+) -> Result<(Vec<f32>, Decoded), ScanProblem> {
+    if let Some(fragment) = first_fragment(obj) {
+        codestream::check_matches(fragment, frame.columns, frame.rows)?;
     }
     let decoded = obj.decode_pixel_data_frame(0).map_err(|e| {
         let message = e.to_string();
@@ -201,7 +395,7 @@ fn decode_with_dicom_pixeldata(
         return Err(corrupt("decoded size differs from the header"));
     }
     let bytes = decoded.frame_data(0).map_err(corrupt)?;
-    let channels = usize::from(frame.samples_per_pixel);
+    let channels = usize::from(frame.photometric.samples());
     let expected = frame.pixels() * channels * usize::from(frame.bits_allocated / 8);
     if bytes.len() < expected {
         return Err(corrupt(format!(
@@ -209,39 +403,67 @@ fn decode_with_dicom_pixeldata(
             bytes.len()
         )));
     }
-    let values = stored_values(&bytes[..expected], frame);
-    Ok(if channels == 3 {
-        let planar =
-            decoded.planar_configuration() == dicom_pixeldata::PlanarConfiguration::PixelFirst;
-        voi::rgb_to_luma(&values, planar)
-    } else {
-        values
-    })
+    let values = native::little_endian_samples(
+        &bytes[..expected],
+        frame.bits_allocated,
+        frame.bits_stored,
+        frame.signed,
+    );
+    Ok((values, frame.decoded_by_codec()))
 }
 
-/// Stored values of frame 0 of a JPEG-LS file.
-fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, ScanProblem> {
-    if frame.samples_per_pixel != 1 {
-        return Err(ScanProblem::Unsupported(
-            "colour JPEG-LS (only single-component is decoded)".to_string(),
-        ));
-    }
+/// The codestream of frame 0: the one fragment, all fragments of a
+/// single frame, or the first of one fragment per frame.
+fn frame0_stream<'a>(
+    obj: &'a DefaultDicomObject,
+    frame: &FrameShape,
+    codec: &str,
+) -> Result<Cow<'a, [u8]>, ScanProblem> {
     let fragments = obj
         .element(tags::PIXEL_DATA)
         .ok()
         .and_then(|e| e.value().fragments())
-        .ok_or_else(|| corrupt("JPEG-LS pixel data is not encapsulated"))?;
-    let stream: Cow<[u8]> = match (frame.frames, fragments) {
-        (_, []) => return Err(corrupt("JPEG-LS pixel data has no fragments")),
+        .ok_or_else(|| corrupt(format!("{codec} pixel data is not encapsulated")))?;
+    Ok(match (frame.frames, fragments) {
+        (_, []) => return Err(corrupt(format!("{codec} pixel data has no fragments"))),
         (1, [one]) => Cow::Borrowed(one.as_slice()),
         (1, many) => Cow::Owned(many.concat()),
         (n, many) if many.len() == n as usize => Cow::Borrowed(many[0].as_slice()),
         _ => {
-            return Err(ScanProblem::Unsupported(
-                "multi-frame JPEG-LS with frames split over fragments".to_string(),
-            ))
+            return Err(ScanProblem::Unsupported(format!(
+                "multi-frame {codec} with frames split over fragments"
+            )))
         }
-    };
+    })
+}
+
+/// Stored values of frame 0 of a JPEG file.
+fn decode_jpeg(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, ScanProblem> {
+    if frame.bits_allocated == 32 {
+        return Err(ScanProblem::Unsupported("32-bit JPEG".to_string()));
+    }
+    let stream = frame0_stream(obj, frame, "JPEG")?;
+    codestream::check_matches(&stream, frame.columns, frame.rows)?;
+    let samples = jpeg::decode(
+        &stream,
+        frame.photometric.samples(),
+        frame.photometric == Photometric::Rgb,
+    )?;
+    let mask = voi::stored_mask(frame.bits_stored);
+    Ok(samples
+        .into_iter()
+        .map(|s| voi::stored_to_value(s as u32 & mask, frame.bits_stored, frame.signed))
+        .collect())
+}
+
+/// Stored values of frame 0 of a JPEG-LS file.
+fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, ScanProblem> {
+    if frame.photometric.samples() != 1 {
+        return Err(ScanProblem::Unsupported(
+            "colour JPEG-LS (only single-component is decoded)".to_string(),
+        ));
+    }
+    let stream = frame0_stream(obj, frame, "JPEG-LS")?;
     codestream::check_matches(&stream, frame.columns, frame.rows)?;
     let (samples, width, height) =
         jpegls::decode(&stream, frame.columns, frame.rows).map_err(|e| ScanProblem::Corrupt {
@@ -256,52 +478,6 @@ fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f3
         .into_iter()
         .map(|s| voi::stored_to_value(u32::from(s) & mask, frame.bits_stored, frame.signed))
         .collect())
-}
-
-/// Little-endian samples of `bits_allocated` bits, masked to `bits_stored`
-/// and sign-extended when Pixel Representation says signed.
-fn stored_values(bytes: &[u8], frame: &FrameShape) -> Vec<f32> {
-    let mask = voi::stored_mask(frame.bits_stored);
-    let value = |raw: u32| voi::stored_to_value(raw & mask, frame.bits_stored, frame.signed);
-    match frame.bits_allocated {
-        8 => bytes.iter().map(|&b| value(u32::from(b))).collect(),
-        16 => bytes
-            .chunks_exact(2)
-            .map(|c| value(u32::from(u16::from_le_bytes([c[0], c[1]]))))
-            .collect(),
-        _ => bytes
-            .chunks_exact(4)
-            .map(|c| value(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
-            .collect(),
-    }
-}
-
-/// The RLE header of the first fragment (PS3.5 annex G): 1 to 15
-/// segments, one per byte of each sample, at ascending offsets inside the
-/// fragment, so that the decoder never sizes anything from garbage.
-fn check_rle_header(fragment: &[u8], frame: &FrameShape) -> Result<(), ScanProblem> {
-    let word = |i: usize| {
-        fragment
-            .get(4 * i..4 * i + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let bad = |what: &str| corrupt(format!("RLE header: {what}"));
-    let segments = word(0).ok_or_else(|| bad("shorter than 64 bytes"))?;
-    let expected = usize::from(frame.samples_per_pixel) * usize::from(frame.bits_allocated / 8);
-    if segments != expected || !(1..=15).contains(&segments) {
-        return Err(bad(&format!(
-            "{segments} segments where the samples need {expected}"
-        )));
-    }
-    let mut previous = 63;
-    for i in 1..=segments {
-        let offset = word(i).ok_or_else(|| bad("shorter than 64 bytes"))?;
-        if offset <= previous || offset >= fragment.len() {
-            return Err(bad(&format!("segment {i} starts outside the fragment")));
-        }
-        previous = offset;
-    }
-    Ok(())
 }
 
 fn first_fragment(obj: &DefaultDicomObject) -> Option<&[u8]> {
@@ -320,7 +496,7 @@ fn float(obj: &DefaultDicomObject, tag: dicom_core::Tag) -> Option<f64> {
     values.first().copied().filter(|v| v.is_finite())
 }
 
-fn text(obj: &DefaultDicomObject, tag: dicom_core::Tag) -> Option<String> {
+fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
     let value = obj.element(tag).ok()?.to_str().ok()?;
     let value = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     (!value.is_empty()).then(|| value.to_string())

@@ -38,18 +38,26 @@ struct Encoding {
     big_endian: bool,
 }
 
+/// What the walk learnt of a Part 10 file's layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Part10 {
+    /// The meta group's Transfer Syntax UID; empty when it has none.
+    pub syntax: String,
+    /// Where the data set starts, from `DICM`.
+    pub dataset_at: usize,
+    /// The data set is implicit VR little endian although the syntax says
+    /// explicit (some writers do this; pydicom and dcmtk read it so).
+    pub implicit_dataset: bool,
+}
+
 /// Checks the file whose bytes after the 128-byte preamble are `part10`
 /// (`DICM` first).
-pub(super) fn check(part10: &[u8]) -> Result<(), ScanProblem> {
+pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
     let body = part10.get(4..).unwrap_or_default();
-    let meta = Encoding {
-        explicit: true,
-        big_endian: false,
-    };
     let mut walk = Walk {
         bytes: body,
         at: 0,
-        encoding: meta,
+        encoding: EXPLICIT_LITTLE,
         encapsulated: None,
     };
     // The meta group (0002,xxxx), which names the transfer syntax.
@@ -59,7 +67,7 @@ pub(super) fn check(part10: &[u8]) -> Result<(), ScanProblem> {
             break;
         }
         let Some(element) = walk.header()? else {
-            return Ok(());
+            break;
         };
         if element.tag == (0x0002, 0x0010) {
             let value = walk.value(element.length).unwrap_or_default();
@@ -69,25 +77,44 @@ pub(super) fn check(part10: &[u8]) -> Result<(), ScanProblem> {
         }
         walk.skip(element.length)?;
     }
-    walk.encoding = match syntax.as_str() {
-        // Compressed, or not named: dicom-rs says what is wrong.
-        DEFLATED | "" => return Ok(()),
-        IMPLICIT_LE => Encoding {
+    let dataset_at = 4 + walk.at;
+    let explicit_little = !matches!(syntax.as_str(), "" | IMPLICIT_LE | EXPLICIT_BE | DEFLATED);
+    let implicit_dataset = explicit_little && walk.next_has_no_vr();
+    if implicit_dataset {
+        walk.encoding = Encoding {
             explicit: false,
             big_endian: false,
-        },
-        EXPLICIT_BE => Encoding {
-            explicit: true,
-            big_endian: true,
-        },
-        EXPLICIT_LE => meta,
-        _ => {
-            walk.encapsulated = Some(syntax);
-            meta
+        };
+        if syntax != EXPLICIT_LE {
+            walk.encapsulated = Some(syntax.clone());
         }
-    };
-    walk.dataset()
+        walk.dataset()?;
+    } else {
+        walk.dataset_in(&syntax)?;
+    }
+    Ok(Part10 {
+        syntax,
+        dataset_at,
+        implicit_dataset,
+    })
 }
+
+/// Checks a bare data set (no preamble, no meta group) written in
+/// `syntax`.
+pub(super) fn check_dataset(dataset: &[u8], syntax: &str) -> Result<(), ScanProblem> {
+    Walk {
+        bytes: dataset,
+        at: 0,
+        encoding: EXPLICIT_LITTLE,
+        encapsulated: None,
+    }
+    .dataset_in(syntax)
+}
+
+const EXPLICIT_LITTLE: Encoding = Encoding {
+    explicit: true,
+    big_endian: false,
+};
 
 /// One element header.
 #[derive(Debug, Clone, Copy)]
@@ -138,6 +165,14 @@ impl Walk<'_> {
         self.bytes
             .get(self.at..self.at + 2)
             .map(|b| self.u16([b[0], b[1]]))
+    }
+
+    /// Whether the next element, read as explicit VR, has no VR where one
+    /// must be (so the data set is implicit VR).
+    fn next_has_no_vr(&self) -> bool {
+        self.bytes
+            .get(self.at + 4..self.at + 6)
+            .is_some_and(|vr| VR::from_binary([vr[0], vr[1]]).is_none())
     }
 
     /// The 4-byte length after the 2 reserved bytes, without reading it.
@@ -202,9 +237,14 @@ impl Walk<'_> {
                 | b"UV"
         );
         if &vr == b"UN" && self.peek_u32() == Some(UNDEFINED) {
-            // A sequence of unknown VR, written in implicit VR inside an
-            // explicit dataset: not followed further.
-            return Ok(None);
+            // A sequence of unknown VR (its contents implicit VR). dicom-rs
+            // 0.10 cannot read one (pydicom's UN_sequence.dcm), and on the
+            // way to saying so a 674-byte fuzzed file made it hold 3.5 GB:
+            // refused here, before it reads.
+            return Err(ScanProblem::Unsupported(format!(
+                "element ({:04X},{:04X}): a sequence of unknown VR (UN, undefined length)",
+                tag.0, tag.1
+            )));
         }
         let length = if long {
             let (Some(_reserved), Some(length)) = (self.take::<2>(), self.take::<4>()) else {
@@ -251,6 +291,28 @@ impl Walk<'_> {
                 self.left()
             ),
         }
+    }
+
+    /// The data set from here on, in the encoding `syntax` names.
+    fn dataset_in(&mut self, syntax: &str) -> Result<(), ScanProblem> {
+        self.encoding = match syntax {
+            // Compressed, or not named: dicom-rs says what is wrong.
+            DEFLATED | "" => return Ok(()),
+            IMPLICIT_LE => Encoding {
+                explicit: false,
+                big_endian: false,
+            },
+            EXPLICIT_BE => Encoding {
+                explicit: true,
+                big_endian: true,
+            },
+            EXPLICIT_LE => EXPLICIT_LITTLE,
+            _ => {
+                self.encapsulated = Some(syntax.to_string());
+                EXPLICIT_LITTLE
+            }
+        };
+        self.dataset()
     }
 
     /// Every header of the dataset, nested sequences and items included.

@@ -10,9 +10,13 @@
 //! pixels and a few technical facts, nothing else.
 
 mod codestream;
+mod colour;
 mod dicom;
+mod jpeg;
 mod lengths;
+mod native;
 mod raster;
+mod rle;
 mod voi;
 
 use std::fmt;
@@ -208,6 +212,19 @@ pub fn load(path: &Path) -> Result<Scan, ScanError> {
     decode_guarded(&bytes).map_err(fail)
 }
 
+/// Decodes a scan from bytes already in memory, with the same checks and
+/// panic guard as [`load`] (for callers that have the bytes, and for the
+/// fuzzing harness, examples/fuzz.rs). At most [`MAX_FILE_BYTES`] are read.
+pub fn decode(bytes: &[u8]) -> Result<Scan, ScanProblem> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScanProblem::FileTooLarge {
+            bytes: bytes.len() as u64,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    decode_guarded(bytes)
+}
+
 thread_local! {
     /// True while this thread decodes behind the guard.
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -254,8 +271,8 @@ fn decode_unguarded(bytes: &[u8]) -> Result<Scan, ScanProblem> {
     if bytes.is_empty() {
         return Err(ScanProblem::Empty);
     }
-    if dicom::is_dicom(bytes) {
-        return dicom::decode(bytes);
+    if let Some(container) = dicom::sniff(bytes) {
+        return dicom::decode(bytes, container);
     }
     match raster::sniff(bytes) {
         Some(raster) => raster::decode(bytes, raster),

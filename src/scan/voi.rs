@@ -127,23 +127,6 @@ pub(super) fn stored_to_value(raw: u32, bits_stored: u16, signed: bool) -> f32 {
     }
 }
 
-/// ITU-R BT.601 luma of RGB samples, interleaved (`R G B R G B`) or planar
-/// (`R.. G.. B..`).
-pub(super) fn rgb_to_luma(samples: &[f32], planar: bool) -> Vec<f32> {
-    let luma = |r: f32, g: f32, b: f32| 0.299 * r + 0.587 * g + 0.114 * b;
-    if planar {
-        let n = samples.len() / 3;
-        let (r, rest) = samples.split_at(n);
-        let (g, b) = rest.split_at(n);
-        (0..n).map(|i| luma(r[i], g[i], b[i])).collect()
-    } else {
-        samples
-            .chunks_exact(3)
-            .map(|c| luma(c[0], c[1], c[2]))
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,13 +193,5 @@ mod tests {
         assert_eq!(stored_to_value(0x7FF, 12, true), 2047.0);
         assert_eq!(stored_to_value(0xFFF, 12, false), 4095.0);
         assert_eq!(stored_mask(15), 0x7FFF);
-    }
-
-    #[test]
-    fn luma_from_interleaved_and_planar() {
-        let interleaved = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
-        let planar = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-        assert_eq!(rgb_to_luma(&interleaved, false), vec![0.299, 0.587]);
-        assert_eq!(rgb_to_luma(&planar, true), vec![0.299, 0.587]);
     }
 }
