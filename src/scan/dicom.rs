@@ -303,6 +303,16 @@ impl FrameShape {
         self.rows as usize * self.columns as usize
     }
 
+    /// A decoded sample as a number: masked to Bits Stored, sign-extended
+    /// when signed.
+    fn stored(&self, raw: u32) -> f32 {
+        voi::stored_to_value(
+            raw & voi::stored_mask(self.bits_stored),
+            self.bits_stored,
+            self.signed,
+        )
+    }
+
     /// Frame 0's samples as a native transfer syntax stores them.
     fn native_layout(&self, big_endian: bool) -> Layout {
         let samples = match self.photometric {
@@ -367,11 +377,7 @@ fn decode_rle(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, 
         usize::from(frame.photometric.samples()),
         usize::from(frame.bits_allocated / 8),
     )?;
-    let mask = voi::stored_mask(frame.bits_stored);
-    Ok(values
-        .into_iter()
-        .map(|v| voi::stored_to_value(v & mask, frame.bits_stored, frame.signed))
-        .collect())
+    Ok(values.into_iter().map(|v| frame.stored(v)).collect())
 }
 
 /// Stored values of frame 0 through dicom-pixeldata (JPEG 2000 and the
@@ -449,10 +455,9 @@ fn decode_jpeg(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>,
         frame.photometric.samples(),
         frame.photometric == Photometric::Rgb,
     )?;
-    let mask = voi::stored_mask(frame.bits_stored);
     Ok(samples
         .into_iter()
-        .map(|s| voi::stored_to_value(s as u32 & mask, frame.bits_stored, frame.signed))
+        .map(|s| frame.stored(s as u32))
         .collect())
 }
 
@@ -473,10 +478,9 @@ fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f3
     if (width, height) != (frame.columns, frame.rows) || samples.len() != frame.pixels() {
         return Err(corrupt("decoded JPEG-LS size differs from the header"));
     }
-    let mask = voi::stored_mask(frame.bits_stored);
     Ok(samples
         .into_iter()
-        .map(|s| voi::stored_to_value(u32::from(s) & mask, frame.bits_stored, frame.signed))
+        .map(|s| frame.stored(u32::from(s)))
         .collect())
 }
 
