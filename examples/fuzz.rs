@@ -117,7 +117,6 @@ impl Target {
                         if let Some(graphiti::Decoded::Frame { command, data }) = decoder.push(b) {
                             if command == id::RESOLUTION {
                                 let text = String::from_utf8_lossy(&data);
-                                graphiti::data_len(command, Direction::ToHost);
                                 touchray::device::graphiti::parse_geometry(&text, "4");
                             }
                             if matches!(command, id::KEY_REPORT | id::KEY_REPORT_PLUS) {

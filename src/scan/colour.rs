@@ -212,11 +212,7 @@ pub(super) fn brightness(
         Decoded::Ybr422 => 2,
         Decoded::Rgb { .. } | Decoded::Ybr { .. } => 3,
     };
-    let needed = if decoded == Decoded::Ybr422 {
-        pixels * 2
-    } else {
-        pixels * per_pixel
-    };
+    let needed = pixels * per_pixel;
     if samples.len() < needed {
         return Err(ScanProblem::Corrupt {
             format: "DICOM",
