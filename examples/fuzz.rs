@@ -8,7 +8,7 @@
 //!
 //! For each input it checks what a user relies on: no panic escapes (the
 //! scan loader's own panic guard turns third-party decoder panics into an
-//! error; those are counted and listed, not failures), no input of up to
+//! error; those are counted, listed and kept, not failures), no input of up to
 //! 1 MiB makes the process hold more than 256 MiB above what it held before,
 //! and no input takes longer than 10 s. A failing input is written to
 //! target/fuzz/TARGET/ and the run exits 1.
@@ -423,6 +423,10 @@ fn campaign(target: Target, root: &Path, seconds: f64, seed: u64, max_seed: usiz
             Ok(_) if took > SLOW => Some(format!("{:.1} s", took.as_secs_f64())),
             Ok(Some(caught)) => {
                 if !report.caught.contains(&caught) {
+                    // Kept, to find where the decoder panicked.
+                    let _ = std::fs::create_dir_all(&out_dir);
+                    let file = format!("seed{seed}-caught{}.bin", report.caught.len());
+                    let _ = std::fs::write(out_dir.join(file), &input);
                     report.caught.push(caught);
                 }
                 None
@@ -431,7 +435,7 @@ fn campaign(target: Target, root: &Path, seconds: f64, seed: u64, max_seed: usiz
         };
         if let Some(what) = failure {
             let _ = std::fs::create_dir_all(&out_dir);
-            let file = out_dir.join(format!("failure-{}.bin", report.failures.len()));
+            let file = out_dir.join(format!("seed{seed}-failure{}.bin", report.failures.len()));
             let _ = std::fs::write(&file, &input);
             report.failures.push(format!(
                 "{what} ({} bytes, {})",

@@ -79,6 +79,54 @@ fn memory_cases(dir: &Path) -> Vec<(PathBuf, &'static str)> {
                 .join("tests/fixtures/fuzz/un_sequence_3_5_gb.dcm"),
             "a sequence of unknown VR",
         ),
+        // Also found by the fuzzer: pydicom's image_dfl.dcm (a deflated data
+        // set), damaged inside the deflate stream, held 1.9 and 1.0 GB while
+        // dicom-rs read what it inflated; it is now inflated (bounded) and
+        // walked first.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/deflated_1_9_gb.dcm"),
+            "has no value representation",
+        ),
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/deflated_1_0_gb.dcm"),
+            "claims 1094795585 bytes",
+        ),
+        // A VR dicom-rs does not know ("QI", in the meta group) has a
+        // 4-byte length, as UN: read as a 2-byte one, the walk missed a
+        // 774 MB claim.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/fuzz/unknown_vr_in_meta_770_mb.dcm"),
+            "claims 775040561 bytes",
+        ),
+        // Samples per Pixel as a UL of 2 bytes: dicom-rs read on out of
+        // step and asked for 1.2 GB.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/fuzz/ul_of_2_bytes_1_2_gb.dcm"),
+            "not a whole number of 4-byte values",
+        ),
+        // A second meta group spliced in after the first: the walk took its
+        // transfer syntax, dicom-rs the first's, and 3.5 GB went unchecked.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/fuzz/second_meta_group_3_5_gb.dcm"),
+            "file meta element (0002,0000) out of order",
+        ),
+        // An item tag (FFFE,FFFF) that does not exist: dicom-rs read on out
+        // of step and asked for 1.3 GB.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/fuzz/unknown_item_tag_1_3_gb.dcm"),
+            "unknown item tag (FFFE,FFFF)",
+        ),
+        // A meta group whose first tag was damaged: dicom-rs held 1.6 GB on
+        // the way to refusing it; refused before it reads.
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/fuzz/no_transfer_syntax_1_6_gb.dcm"),
+            "no Transfer Syntax UID",
+        ),
         (
             write(dir, "huge_length.dcm", &huge),
             "claims 4294967280 bytes",

@@ -98,20 +98,26 @@ fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObject, ScanPr
             let part10 = &bytes[magic_at..];
             // Before dicom-rs allocates what the lengths declare.
             let layout = lengths::check(part10)?;
+            // dicom-rs cannot read a file without one either; before it
+            // tries (a damaged meta group made it hold 1.6 GB).
+            if layout.syntax.is_empty() {
+                return Err(corrupt("the file meta group has no Transfer Syntax UID"));
+            }
+            let dataset = part10.get(layout.dataset_at..).unwrap_or_default();
+            if layout.syntax == DEFLATED_LE {
+                let inflated = inflate(dataset)?;
+                lengths::check_dataset(&inflated, EXPLICIT_LE)?;
+                return read_dataset(&inflated, EXPLICIT_LE, DEFLATED_LE);
+            }
             if !layout.implicit_dataset {
                 let read = OpenFileOptions::new()
                     .read_preamble(ReadPreamble::Never)
                     .from_reader(Cursor::new(part10));
-                match read {
-                    Ok(obj) => return Ok(obj),
-                    Err(_) if layout.syntax.is_empty() => {
-                        return Err(corrupt("the file meta group has no Transfer Syntax UID"))
-                    }
-                    Err(e) if layout.syntax == DEFLATED_LE => return Err(corrupt(e)),
-                    // dicom-rs refuses some meta groups pydicom reads (no
-                    // group length, say): the data set after it is read
-                    // on its own below.
-                    Err(_) => {}
+                // dicom-rs refuses some meta groups pydicom reads (no group
+                // length, say): then the data set after it is read on its
+                // own below.
+                if let Ok(obj) = read {
+                    return Ok(obj);
                 }
             }
             let encoding = match layout.syntax.as_str() {
@@ -119,7 +125,6 @@ fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObject, ScanPr
                 native @ (IMPLICIT_LE | EXPLICIT_BE) => native,
                 _ => EXPLICIT_LE,
             };
-            let dataset = part10.get(layout.dataset_at..).unwrap_or_default();
             read_dataset(dataset, encoding, &layout.syntax)
         }
         Container::Bare { syntax } => {
@@ -127,6 +132,29 @@ fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObject, ScanPr
             read_dataset(bytes, syntax, syntax)
         }
     }
+}
+
+/// The largest inflated data set: a 50-megapixel 16-bit frame is 100 MB,
+/// the pixel budget's worth; a file that inflates past this is a bomb (a
+/// 1 MB deflate stream can inflate to 1 GB).
+const MAX_INFLATED: u64 = 128 << 20;
+
+/// A deflated data set (PS3.5 A.5: raw deflate, no zlib header), inflated
+/// to at most [`MAX_INFLATED`] bytes.
+fn inflate(deflated: &[u8]) -> Result<Vec<u8>, ScanProblem> {
+    use std::io::Read;
+    let mut inflated = Vec::new();
+    flate2::read::DeflateDecoder::new(deflated)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| corrupt(format!("deflated data set: {e}")))?;
+    if inflated.len() as u64 > MAX_INFLATED {
+        return Err(corrupt(format!(
+            "deflated data set inflates past {} MiB",
+            MAX_INFLATED >> 20
+        )));
+    }
+    Ok(inflated)
 }
 
 /// A data set without its meta group, written in `encoding`, whose pixel

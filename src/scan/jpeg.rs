@@ -1,5 +1,6 @@
-//! Encapsulated JPEG (baseline, extended 8-bit, progressive, lossless)
-//! through jpeg-decoder, with the colour rules of libjpeg.
+//! Encapsulated JPEG (baseline, extended, progressive, lossless) through
+//! jpeg-decoder, with the colour rules of libjpeg; 12-bit DCT frames
+//! through jpeg12.rs.
 //!
 //! dicom-pixeldata's JPEG adapter lets jpeg-decoder guess the colour of a
 //! three-component frame, and jpeg-decoder looks at the component ids (1, 2,
@@ -13,10 +14,10 @@
 //! (pydicom's SC_jpeg_no_color_transform: ids 0-1-2, RGB) came out as false
 //! colours, a wrong picture without a word.
 
-use jpeg_decoder::{ColorTransform, Decoder, PixelFormat, UnsupportedFeature};
+use jpeg_decoder::{ColorTransform, Decoder, PixelFormat};
 
 use super::codestream::{is_start_of_frame, jpeg_segments};
-use super::ScanProblem;
+use super::{jpeg12, ScanProblem};
 
 fn corrupt(detail: impl ToString) -> ScanProblem {
     ScanProblem::Corrupt {
@@ -60,6 +61,14 @@ fn colour_transform(stream: &[u8], stored_as_rgb: bool) -> Option<ColorTransform
     })
 }
 
+/// A DCT frame (baseline or extended sequential) of 12-bit samples, which
+/// jpeg-decoder does not read: jpeg12.rs does.
+fn twelve_bit_dct(stream: &[u8]) -> bool {
+    jpeg_segments(stream)
+        .find(|&(marker, _)| is_start_of_frame(marker))
+        .is_some_and(|(marker, frame)| matches!(marker, 0xC0 | 0xC1) && frame.first() == Some(&12))
+}
+
 /// The samples of one frame: one per pixel, or RGB interleaved for three
 /// components; values as stored (up to 16 bits for lossless).
 /// `stored_as_rgb`: the header's Photometric Interpretation is RGB.
@@ -68,14 +77,18 @@ pub(super) fn decode(
     samples_per_pixel: u16,
     stored_as_rgb: bool,
 ) -> Result<Vec<f32>, ScanProblem> {
+    if twelve_bit_dct(stream) {
+        if samples_per_pixel != 1 {
+            return Err(ScanProblem::Unsupported("12-bit colour JPEG".to_string()));
+        }
+        let (samples, _, _) = jpeg12::decode(stream)?;
+        return Ok(samples.into_iter().map(f32::from).collect());
+    }
     let mut decoder = Decoder::new(stream);
     if let Some(transform) = colour_transform(stream, stored_as_rgb) {
         decoder.set_color_transform(transform);
     }
     let pixels = decoder.decode().map_err(|e| match e {
-        jpeg_decoder::Error::Unsupported(UnsupportedFeature::SamplePrecision(bits)) => {
-            ScanProblem::Unsupported(format!("{bits}-bit DCT JPEG (extended, process 2 and 4)"))
-        }
         jpeg_decoder::Error::Unsupported(what) => {
             ScanProblem::Unsupported(format!("JPEG feature {what:?}"))
         }

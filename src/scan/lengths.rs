@@ -62,6 +62,7 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
     };
     // The meta group (0002,xxxx), which names the transfer syntax.
     let mut syntax = String::new();
+    let mut previous = None;
     while let Some(header) = walk.peek_group() {
         if header != 0x0002 {
             break;
@@ -69,6 +70,20 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
         let Some(element) = walk.header()? else {
             break;
         };
+        // Each element once, in ascending order (PS3.5 7.1): a second meta
+        // group spliced in after the first (a fuzzed file) names another
+        // transfer syntax than the one dicom-rs takes, and the walk would
+        // check the data set in the wrong encoding (3.5 GB unchecked).
+        if previous.is_some_and(|p| element.tag <= p) {
+            return Err(ScanProblem::Corrupt {
+                format: "DICOM",
+                detail: format!(
+                    "file meta element (0002,{:04X}) out of order",
+                    element.tag.1
+                ),
+            });
+        }
+        previous = Some(element.tag);
         if element.tag == (0x0002, 0x0010) {
             let value = walk.value(element.length).unwrap_or_default();
             syntax = String::from_utf8_lossy(value)
@@ -115,6 +130,32 @@ const EXPLICIT_LITTLE: Encoding = Encoding {
     explicit: true,
     big_endian: false,
 };
+
+/// Refuses a binary value whose length is not a whole number of its VR's
+/// values (a UL of 2 bytes): dicom-rs reads whole values only and leaves
+/// the rest, and from there reads the data set out of step, taking text for
+/// tags and lengths (a fuzzed US turned UL of 2 bytes made it ask for
+/// 1.2 GB).
+fn check_value_size(tag: (u16, u16), vr: VR, length: u32) -> Result<(), ScanProblem> {
+    let size = match vr {
+        VR::US | VR::SS | VR::OW => 2,
+        VR::UL | VR::SL | VR::FL | VR::AT | VR::OL | VR::OF => 4,
+        VR::FD | VR::UV | VR::SV | VR::OD | VR::OV => 8,
+        _ => return Ok(()),
+    };
+    if length == UNDEFINED || length.is_multiple_of(size) {
+        return Ok(());
+    }
+    Err(ScanProblem::Corrupt {
+        format: "DICOM",
+        detail: format!(
+            "element ({:04X},{:04X}) of VR {} holds {length} bytes, not a whole number of {size}-byte values",
+            tag.0,
+            tag.1,
+            vr.to_string()
+        ),
+    })
+}
 
 /// One element header.
 #[derive(Debug, Clone, Copy)]
@@ -191,18 +232,34 @@ impl Walk<'_> {
         let tag = (self.u16(g), self.u16(e));
         // Items and delimiters have no VR, whatever the transfer syntax;
         // in implicit VR the dictionary says which tags are sequences.
+        // Group FFFE has three tags: item, item end, sequence end. Another
+        // (a fuzzed FFFE,FFFF) is read one way here and another by dicom-rs,
+        // which then reads out of step (1.3 GB).
+        if tag.0 == 0xFFFE && !matches!(tag.1, 0xE000 | 0xE00D | 0xE0DD) {
+            return Err(ScanProblem::Corrupt {
+                format: "DICOM",
+                detail: format!("unknown item tag (FFFE,{:04X})", tag.1),
+            });
+        }
         if tag.0 == 0xFFFE || !self.encoding.explicit {
             let Some(length) = self.take::<4>() else {
                 return Ok(None);
             };
-            let sequence = tag.0 != 0xFFFE
-                && StandardDataDictionary
-                    .by_tag(Tag(tag.0, tag.1))
-                    .is_some_and(|e| e.vr() == VirtualVr::Exact(VR::SQ));
+            let vr = match StandardDataDictionary
+                .by_tag(Tag(tag.0, tag.1))
+                .map(|e| e.vr())
+            {
+                Some(VirtualVr::Exact(vr)) if tag.0 != 0xFFFE => Some(vr),
+                _ => None,
+            };
+            let length = self.u32(length);
+            if let Some(vr) = vr {
+                check_value_size(tag, vr, length)?;
+            }
             return Ok(Some(Header {
                 tag,
-                sequence,
-                length: self.u32(length),
+                sequence: vr == Some(VR::SQ),
+                length,
             }));
         }
         let Some(vr) = self.take::<2>() else {
@@ -220,22 +277,26 @@ impl Walk<'_> {
                 ),
             });
         }
-        let long = matches!(
-            &vr,
-            b"OB"
-                | b"OD"
-                | b"OF"
-                | b"OL"
-                | b"OV"
-                | b"OW"
-                | b"SQ"
-                | b"SV"
-                | b"UC"
-                | b"UN"
-                | b"UR"
-                | b"UT"
-                | b"UV"
-        );
+        // A VR the standard does not (yet) define is read as UN is, with a
+        // 4-byte length (PS3.5 7.1.2), as dicom-rs reads it: walked as a
+        // 2-byte one, a meta group VR damaged to "QI" hid a 774 MB length.
+        let long = VR::from_binary(vr).is_none()
+            || matches!(
+                &vr,
+                b"OB"
+                    | b"OD"
+                    | b"OF"
+                    | b"OL"
+                    | b"OV"
+                    | b"OW"
+                    | b"SQ"
+                    | b"SV"
+                    | b"UC"
+                    | b"UN"
+                    | b"UR"
+                    | b"UT"
+                    | b"UV"
+            );
         if &vr == b"UN" && self.peek_u32() == Some(UNDEFINED) {
             // A sequence of unknown VR (its contents implicit VR). dicom-rs
             // 0.10 cannot read one (pydicom's UN_sequence.dcm), and on the
@@ -257,6 +318,9 @@ impl Walk<'_> {
             };
             u32::from(self.u16(length))
         };
+        if let Some(vr) = VR::from_binary(vr) {
+            check_value_size(tag, vr, length)?;
+        }
         Ok(Some(Header {
             tag,
             sequence: &vr == b"SQ",

@@ -13,6 +13,7 @@ mod codestream;
 mod colour;
 mod dicom;
 mod jpeg;
+mod jpeg12;
 mod lengths;
 mod native;
 mod raster;
