@@ -25,10 +25,21 @@ pub(super) fn check_matches(stream: &[u8], columns: u32, rows: u32) -> Result<()
     Ok(())
 }
 
-/// The marker segments of a JPEG (ITU-T T.81) or JPEG-LS (T.87) stream
-/// before its first scan, as (marker, payload); the walk stops at the first
-/// scan or at anything it cannot follow.
-pub(super) fn jpeg_segments(stream: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+/// One marker segment of a JPEG-family stream.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Segment<'a> {
+    /// The marker's second byte (0xC0 for SOF0, 0xDA for SOS, ...).
+    pub marker: u8,
+    /// What follows the length field.
+    pub payload: &'a [u8],
+    /// Where the next byte after the segment is.
+    pub end: usize,
+}
+
+/// The marker segments of a JPEG (ITU-T T.81) or JPEG-LS (T.87) stream up
+/// to and including its first scan header; the walk stops there or at
+/// anything it cannot follow.
+pub(super) fn jpeg_segments(stream: &[u8]) -> impl Iterator<Item = Segment<'_>> {
     let mut pos = if stream.starts_with(&[0xFF, 0xD8]) {
         2
     } else {
@@ -47,14 +58,20 @@ pub(super) fn jpeg_segments(stream: &[u8]) -> impl Iterator<Item = (u8, &[u8])> 
             *stream.get(pos + 2)?,
             *stream.get(pos + 3)?,
         ]));
-        if marker == 0xDA || length < 2 {
+        if length < 2 {
             return None;
         }
         // A segment cut short still gives what it has (a frame header's
         // first bytes are enough for its size).
         let payload = stream.get(pos + 4..(pos + 2 + length).min(stream.len()))?;
-        pos += 2 + length;
-        Some((marker, payload))
+        let end = pos + 2 + length;
+        // After the scan header comes entropy-coded data, not segments.
+        pos = if marker == 0xDA { usize::MAX } else { end };
+        Some(Segment {
+            marker,
+            payload,
+            end,
+        })
     })
 }
 
@@ -65,8 +82,8 @@ pub(super) fn is_start_of_frame(marker: u8) -> bool {
 
 /// Width and height from the first SOFn marker of a JPEG-family stream.
 fn jpeg_family_size(stream: &[u8]) -> Option<(u32, u32)> {
-    let (_, frame) = jpeg_segments(stream).find(|&(marker, _)| is_start_of_frame(marker))?;
-    let frame = frame.get(..5)?;
+    let frame = jpeg_segments(stream).find(|s| is_start_of_frame(s.marker))?;
+    let frame = frame.payload.get(..5)?;
     let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
     let width = u32::from(u16::from_be_bytes([frame[3], frame[4]]));
     Some((width, height))
@@ -98,6 +115,23 @@ mod tests {
         assert_eq!(jpeg_family_size(&stream), Some((0x0304, 0x0102)));
         assert!(check_matches(&stream, 0x0304, 0x0102).is_ok());
         assert!(check_matches(&stream, 0x0304, 0x0101).is_err());
+    }
+
+    #[test]
+    fn segments_step_over_fill_bytes_and_end_at_the_scan_header() {
+        // SOI, DRI (length 4) after two fill bytes, SOS (length 3), data.
+        let stream = [
+            0xFF, 0xD8, 0xFF, 0xFF, 0xFF, 0xDD, 0x00, 0x04, 0x00, 0x10, 0xFF, 0xDA, 0x00, 0x03,
+            0x01, 0xAB, 0xFF, 0xD9,
+        ];
+        let segments: Vec<_> = jpeg_segments(&stream).collect();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(
+            (segments[0].marker, segments[0].payload),
+            (0xDD, &[0x00, 0x10][..])
+        );
+        assert_eq!((segments[1].marker, segments[1].end), (0xDA, 15));
+        assert_eq!(stream[segments[1].end], 0xAB);
     }
 
     #[test]

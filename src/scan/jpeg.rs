@@ -16,7 +16,7 @@
 
 use jpeg_decoder::{ColorTransform, Decoder, PixelFormat};
 
-use super::codestream::{is_start_of_frame, jpeg_segments};
+use super::codestream::{is_start_of_frame, jpeg_segments, Segment};
 use super::{jpeg12, ScanProblem};
 
 fn corrupt(detail: impl ToString) -> ScanProblem {
@@ -30,7 +30,10 @@ fn corrupt(detail: impl ToString) -> ScanProblem {
 /// the header's `stored_as_rgb`.
 fn colour_transform(stream: &[u8], stored_as_rgb: bool) -> Option<ColorTransform> {
     let (mut jfif, mut adobe, mut ids) = (false, None, Vec::new());
-    for (marker, payload) in jpeg_segments(stream) {
+    for Segment {
+        marker, payload, ..
+    } in jpeg_segments(stream)
+    {
         match marker {
             0xE0 if payload.starts_with(b"JFIF\0") => jfif = true,
             // "Adobe", version, flags0, flags1, transform.
@@ -65,8 +68,8 @@ fn colour_transform(stream: &[u8], stored_as_rgb: bool) -> Option<ColorTransform
 /// jpeg-decoder does not read: jpeg12.rs does.
 fn twelve_bit_dct(stream: &[u8]) -> bool {
     jpeg_segments(stream)
-        .find(|&(marker, _)| is_start_of_frame(marker))
-        .is_some_and(|(marker, frame)| matches!(marker, 0xC0 | 0xC1) && frame.first() == Some(&12))
+        .find(|s| is_start_of_frame(s.marker))
+        .is_some_and(|s| matches!(s.marker, 0xC0 | 0xC1) && s.payload.first() == Some(&12))
 }
 
 /// The samples of one frame: one per pixel, or RGB interleaved for three

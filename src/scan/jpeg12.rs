@@ -9,7 +9,7 @@
 //! sequential scan, restart markers), decoded into buffers sized by the
 //! frame header, which the caller has checked against the DICOM header.
 
-use super::codestream::jpeg_segments;
+use super::codestream::{jpeg_segments, Segment};
 use super::ScanProblem;
 
 fn corrupt(detail: impl ToString) -> ScanProblem {
@@ -163,9 +163,13 @@ fn read_header(stream: &[u8]) -> Result<Header, ScanProblem> {
     let mut quant: [Option<[u16; 64]>; 4] = [None; 4];
     let mut tables: [[Option<Huffman>; 4]; 2] = Default::default();
     let (mut frame, mut restart_interval) = (None, 0);
-    let mut scan_at = 2;
-    for (marker, payload) in jpeg_segments(stream) {
-        scan_at += 4 + payload.len();
+    let mut scan = None;
+    for Segment {
+        marker,
+        payload,
+        end,
+    } in jpeg_segments(stream)
+    {
         match marker {
             0xDB => {
                 let mut p = payload;
@@ -205,6 +209,7 @@ fn read_header(stream: &[u8]) -> Result<Header, ScanProblem> {
                 restart_interval = usize::from(u16::from_be_bytes([r[0], r[1]]));
             }
             0xC0 | 0xC1 => frame = Some(payload.to_vec()),
+            0xDA => scan = Some((payload, end)),
             0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(ScanProblem::Unsupported(
                     "12-bit JPEG other than sequential Huffman".to_string(),
@@ -224,20 +229,11 @@ fn read_header(stream: &[u8]) -> Result<Header, ScanProblem> {
         )));
     }
     let quant_id = usize::from(f[8]);
-    // The scan header follows the last segment: FF DA, length, then one
-    // component (id, DC/AC table ids), spectral selection, approximation.
-    while stream.get(scan_at..scan_at + 2) == Some(&[0xFF, 0xFF]) {
-        scan_at += 1; // fill bytes before the marker
-    }
-    let sos = stream
-        .get(scan_at..scan_at + 4)
-        .filter(|m| m[..2] == [0xFF, 0xDA])
-        .ok_or_else(|| corrupt("no scan header"))?;
-    let length = usize::from(u16::from_be_bytes([sos[2], sos[3]]));
-    let s = stream
-        .get(scan_at + 4..scan_at + 2 + length)
-        .filter(|s| s.len() >= 6 && s[0] == 1)
-        .ok_or_else(|| corrupt("bad scan header"))?;
+    // The scan header: one component (id, DC/AC table ids), spectral
+    // selection, approximation.
+    let (s, entropy_at) = scan
+        .filter(|(s, _)| s.len() >= 6 && s[0] == 1)
+        .ok_or_else(|| corrupt("no scan header of one component"))?;
     let (dc_id, ac_id) = (usize::from(s[2] >> 4), usize::from(s[2] & 0xF));
     let table = |class: usize, id: usize| {
         tables[class]
@@ -258,7 +254,7 @@ fn read_header(stream: &[u8]) -> Result<Header, ScanProblem> {
         dc: table(0, dc_id)?,
         ac: table(1, ac_id)?,
         restart_interval,
-        entropy_at: scan_at + 2 + length,
+        entropy_at,
     })
 }
 
