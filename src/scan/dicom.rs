@@ -1,37 +1,30 @@
-//! DICOM Part 10 files through dicom-rs.
+//! The pixels of a DICOM data set as one brightness per pixel, whatever
+//! its transfer syntax (the data set itself is found and read by
+//! container.rs).
 //!
-//! Pixel data: native (implicit and explicit VR), RLE, JPEG baseline,
-//! extended and lossless, and JPEG 2000 are decoded by `dicom-pixeldata`
-//! (pure-Rust codecs); JPEG-LS lossless and near-lossless by `pure_jpegls`,
-//! because dicom-pixeldata offers JPEG-LS only through C++ CharLS, which would
-//! tie every board build to a C++ cross toolchain.
+//! Native samples are read in the file's byte order (native.rs); RLE by
+//! rle.rs; JPEG by jpeg.rs and jpeg12.rs; JPEG-LS by `pure_jpegls`, because
+//! dicom-pixeldata offers JPEG-LS only through C++ CharLS, which would tie
+//! every board build to a C++ cross toolchain; JPEG 2000 by
+//! `dicom-pixeldata` with the pure-Rust openjp2. Colour becomes brightness in
+//! colour.rs.
 //!
 //! Only the attributes needed to turn samples into intensities are read.
 //! Patient, study and institution attributes are never touched.
 
 use std::borrow::Cow;
-use std::io::Cursor;
 
 use dicom_dictionary_std::tags;
-use dicom_encoding::TransferSyntaxIndex;
-use dicom_object::file::ReadPreamble;
-use dicom_object::meta::FileMetaTableBuilder;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use dicom_pixeldata::PixelDecoder;
-use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use super::colour::{self, Decoded, Palette, Photometric};
+use super::container::{self, Container, DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE};
 use super::native::{self, Layout};
 use super::voi::{self, Mapping, Window};
 use super::{check_budget, Scan, ScanFormat, ScanProblem, ScanSource};
-use super::{codestream, jpeg, lengths, rle};
+use super::{codestream, jpeg, rle};
 
-const PREAMBLE: usize = 128;
-const MAGIC: &[u8; 4] = b"DICM";
-const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
-const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
-const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
-const DEFLATED_LE: &str = "1.2.840.10008.1.2.1.99";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
 const JPEG_LS_NEAR_LOSSLESS: &str = "1.2.840.10008.1.2.4.81";
@@ -42,47 +35,6 @@ const JPEG: [&str; 4] = [
     "1.2.840.10008.1.2.4.57",
     "1.2.840.10008.1.2.4.70",
 ];
-/// Secondary Capture, for a bare data set that does not name its class.
-const SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
-
-/// How the DICOM data set sits in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Container {
-    /// A Part 10 file: `DICM` and the meta group at this offset (128 after
-    /// a preamble, 0 where a writer left the preamble out).
-    Part10 { magic_at: usize },
-    /// A bare data set, no preamble and no meta group (old CR exports,
-    /// "DICOM stream" files), in the encoding its first element shows.
-    Bare { syntax: &'static str },
-}
-
-/// Whether `bytes` are DICOM, and how. A bare data set is recognised by its
-/// first element, of group 0008 (every image has its identifying group
-/// first): little endian `08 00`, big endian `00 08`, and a VR after the
-/// tag when explicit.
-pub(super) fn sniff(bytes: &[u8]) -> Option<Container> {
-    if bytes.get(PREAMBLE..PREAMBLE + 4) == Some(MAGIC.as_slice()) {
-        return Some(Container::Part10 { magic_at: PREAMBLE });
-    }
-    if bytes.starts_with(MAGIC) {
-        return Some(Container::Part10 { magic_at: 0 });
-    }
-    let head = bytes.get(..8)?;
-    let vr = dicom_core::VR::from_binary([head[4], head[5]]).is_some();
-    match (head[0], head[1]) {
-        (0x08, 0x00) if vr => Some(Container::Bare {
-            syntax: EXPLICIT_LE,
-        }),
-        (0x08, 0x00) => Some(Container::Bare {
-            syntax: IMPLICIT_LE,
-        }),
-        (0x00, 0x08) if vr => Some(Container::Bare {
-            syntax: EXPLICIT_BE,
-        }),
-        _ => None,
-    }
-}
-
 fn corrupt(detail: impl ToString) -> ScanProblem {
     ScanProblem::Corrupt {
         format: "DICOM",
@@ -90,101 +42,8 @@ fn corrupt(detail: impl ToString) -> ScanProblem {
     }
 }
 
-/// The data set of `bytes` as dicom-rs reads it, every element length
-/// checked first.
-fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObject, ScanProblem> {
-    match container {
-        Container::Part10 { magic_at } => {
-            let part10 = &bytes[magic_at..];
-            // Before dicom-rs allocates what the lengths declare.
-            let layout = lengths::check(part10)?;
-            // dicom-rs cannot read a file without one either; before it
-            // tries (a damaged meta group made it hold 1.6 GB).
-            if layout.syntax.is_empty() {
-                return Err(corrupt("the file meta group has no Transfer Syntax UID"));
-            }
-            let dataset = part10.get(layout.dataset_at..).unwrap_or_default();
-            if layout.syntax == DEFLATED_LE {
-                let inflated = inflate(dataset)?;
-                lengths::check_dataset(&inflated, EXPLICIT_LE)?;
-                return read_dataset(&inflated, EXPLICIT_LE, DEFLATED_LE);
-            }
-            if !layout.implicit_dataset {
-                let read = OpenFileOptions::new()
-                    .read_preamble(ReadPreamble::Never)
-                    .from_reader(Cursor::new(part10));
-                // dicom-rs refuses some meta groups pydicom reads (no group
-                // length, say): then the data set after it is read on its
-                // own below.
-                if let Ok(obj) = read {
-                    return Ok(obj);
-                }
-            }
-            let encoding = match layout.syntax.as_str() {
-                _ if layout.implicit_dataset => IMPLICIT_LE,
-                native @ (IMPLICIT_LE | EXPLICIT_BE) => native,
-                _ => EXPLICIT_LE,
-            };
-            read_dataset(dataset, encoding, &layout.syntax)
-        }
-        Container::Bare { syntax } => {
-            lengths::check_dataset(bytes, syntax)?;
-            read_dataset(bytes, syntax, syntax)
-        }
-    }
-}
-
-/// The largest inflated data set: a 50-megapixel 16-bit frame is 100 MB,
-/// the pixel budget's worth; a file that inflates past this is a bomb (a
-/// 1 MB deflate stream can inflate to 1 GB).
-const MAX_INFLATED: u64 = 128 << 20;
-
-/// A deflated data set (PS3.5 A.5: raw deflate, no zlib header), inflated
-/// to at most [`MAX_INFLATED`] bytes.
-fn inflate(deflated: &[u8]) -> Result<Vec<u8>, ScanProblem> {
-    use std::io::Read;
-    let mut inflated = Vec::new();
-    flate2::read::DeflateDecoder::new(deflated)
-        .take(MAX_INFLATED + 1)
-        .read_to_end(&mut inflated)
-        .map_err(|e| corrupt(format!("deflated data set: {e}")))?;
-    if inflated.len() as u64 > MAX_INFLATED {
-        return Err(corrupt(format!(
-            "deflated data set inflates past {} MiB",
-            MAX_INFLATED >> 20
-        )));
-    }
-    Ok(inflated)
-}
-
-/// A data set without its meta group, written in `encoding`, whose pixel
-/// data is in `pixel_syntax`.
-fn read_dataset(
-    dataset: &[u8],
-    encoding: &str,
-    pixel_syntax: &str,
-) -> Result<DefaultDicomObject, ScanProblem> {
-    let ts = TransferSyntaxRegistry
-        .get(encoding)
-        .ok_or_else(|| corrupt(format!("transfer syntax {encoding} unknown")))?;
-    let dataset =
-        InMemDicomObject::read_dataset_with_ts(Cursor::new(dataset), ts).map_err(corrupt)?;
-    let uid = |tag| text(&dataset, tag);
-    let meta = FileMetaTableBuilder::new()
-        .transfer_syntax(pixel_syntax)
-        .media_storage_sop_class_uid(
-            uid(tags::SOP_CLASS_UID).unwrap_or_else(|| SECONDARY_CAPTURE.to_string()),
-        )
-        .media_storage_sop_instance_uid(
-            uid(tags::SOP_INSTANCE_UID).unwrap_or_else(|| "2.25.0".to_string()),
-        )
-        .build()
-        .map_err(corrupt)?;
-    Ok(dataset.with_exact_meta(meta))
-}
-
 pub(super) fn decode(bytes: &[u8], container: Container) -> Result<Scan, ScanProblem> {
-    let obj = open(bytes, container)?;
+    let obj = container::open(bytes, container)?;
     let transfer_syntax = obj
         .meta()
         .transfer_syntax()
@@ -528,7 +387,7 @@ fn float(obj: &DefaultDicomObject, tag: dicom_core::Tag) -> Option<f64> {
     values.first().copied().filter(|v| v.is_finite())
 }
 
-fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
+pub(super) fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
     let value = obj.element(tag).ok()?.to_str().ok()?;
     let value = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     (!value.is_empty()).then(|| value.to_string())

@@ -20,12 +20,9 @@ use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 
+use super::container::{DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE};
 use super::ScanProblem;
 
-const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
-const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
-const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
-const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
@@ -93,7 +90,10 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
         walk.skip(element.length)?;
     }
     let dataset_at = 4 + walk.at;
-    let explicit_little = !matches!(syntax.as_str(), "" | IMPLICIT_LE | EXPLICIT_BE | DEFLATED);
+    let explicit_little = !matches!(
+        syntax.as_str(),
+        "" | IMPLICIT_LE | EXPLICIT_BE | DEFLATED_LE
+    );
     let implicit_dataset = explicit_little && walk.next_has_no_vr();
     if implicit_dataset {
         walk.encoding = Encoding {
@@ -361,7 +361,7 @@ impl Walk<'_> {
     fn dataset_in(&mut self, syntax: &str) -> Result<(), ScanProblem> {
         self.encoding = match syntax {
             // Compressed, or not named: dicom-rs says what is wrong.
-            DEFLATED | "" => return Ok(()),
+            DEFLATED_LE | "" => return Ok(()),
             IMPLICIT_LE => Encoding {
                 explicit: false,
                 big_endian: false,

@@ -11,6 +11,7 @@
 
 mod codestream;
 mod colour;
+mod container;
 mod dicom;
 mod jpeg;
 mod jpeg12;
@@ -272,7 +273,7 @@ fn decode_unguarded(bytes: &[u8]) -> Result<Scan, ScanProblem> {
     if bytes.is_empty() {
         return Err(ScanProblem::Empty);
     }
-    if let Some(container) = dicom::sniff(bytes) {
+    if let Some(container) = container::sniff(bytes) {
         return dicom::decode(bytes, container);
     }
     match raster::sniff(bytes) {
