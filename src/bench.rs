@@ -285,7 +285,8 @@ pub enum WireBenchError {
 pub fn bench_wire(path: &Path) -> Result<Vec<WireReport>, WireBenchError> {
     let scan = crate::scan::load(path)?;
     let relief = crate::tactile::density_relief_of(&scan);
-    let reps = crate::tactile::representations(&relief);
+    let reps =
+        crate::tactile::representations(&relief, crate::tactile::reading::Reading::of(&scan));
     let frames = |geometry: Geometry| {
         let mut screen = Screen::default();
         let first = compose(&relief, &reps, &screen, geometry);

@@ -12,6 +12,7 @@ use touchray::device::DisplayKind;
 use touchray::infer::depth::{DepthChoice, DepthNet};
 use touchray::infer::{Loading, Threads};
 use touchray::pipeline::{load_depth, ModelWarning, Networks};
+use touchray::tactile::layout::View;
 use touchray::tactile::Geometry;
 use touchray::Error;
 
@@ -138,6 +139,9 @@ pub struct RenderArgs {
     /// Print the pins as text.
     #[arg(long)]
     pub preview: bool,
+    /// The view of the frame: anatomy, opacity, relief, contour, grayscale or cam.
+    #[arg(long, default_value = "anatomy")]
+    pub view: View,
     /// Show the frame on a display: graphiti:PATH, dotpad:PATH,
     /// pinarray:PATH, shiftreg:SPIDEV,latch=LINE,oe=LINE,size=WxH,
     /// png:FILE or term. Serial displays report their own size.
@@ -203,6 +207,9 @@ pub struct EmulateArgs {
     /// Graphiti: check checksums as Orbit's host library computes them.
     #[arg(long)]
     pub library_checksum: bool,
+    /// Graphiti: be a Graphiti Plus (braille line, 0x33 key reports).
+    #[arg(long)]
+    pub plus: bool,
     /// Pin array: busy (NAK 5) for this many ms after the first commit.
     #[arg(long, value_name = "MS")]
     pub busy_ms: Option<u64>,
@@ -230,6 +237,7 @@ impl EmulateArgs {
             },
             link: self.link.clone(),
             png: self.png.clone(),
+            graphiti_plus: self.plus,
         }
     }
 }

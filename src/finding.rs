@@ -56,7 +56,8 @@ impl Finding {
             Verdict::Pneumonia | Verdict::Uncertain => self.p_pneumonia,
             Verdict::OutOfRange => return None,
         };
-        Some((p.clamp(0.0, 1.0) * 100.0).round() as u8)
+        // At most 99: no call is certain, and "100" would claim it.
+        Some(((p.clamp(0.0, 1.0) * 100.0).round() as u8).min(99))
     }
 }
 

@@ -22,6 +22,7 @@ use touchray::infer::classifier::Classifier;
 use touchray::output::{write_outputs, FeaturesReport, OutputError, RenderReport, RenderSummary};
 use touchray::pipeline::{make_relief, render, Networks, Wanted};
 use touchray::speech::describe_rendering;
+use touchray::tactile::braille::line_bytes;
 use touchray::tactile::Features;
 use touchray::{Error, ExitStatus};
 
@@ -93,7 +94,12 @@ fn run_render(args: &RenderArgs) -> anyhow::Result<()> {
         None => None,
     };
     let networks = args.models.networks()?;
-    let rendering = render(&args.scan, &networks, Wanted::all(geometry)).map_err(Error::from)?;
+    let label_on_line = display.as_mut().is_some_and(|d| d.braille_line().is_some());
+    let wanted = Wanted {
+        label_on_line,
+        ..Wanted::all(geometry).in_view(args.view)
+    };
+    let rendering = render(&args.scan, &networks, wanted).map_err(Error::from)?;
     if let Some(Err(e)) = &rendering.analysis {
         eprintln!("touchray: {e}; no verdict");
     }
@@ -102,6 +108,10 @@ fn run_render(args: &RenderArgs) -> anyhow::Result<()> {
     }
     if let (Some(display), Some(frame)) = (display.as_mut(), &rendering.frame) {
         display.show(frame).map_err(Error::from)?;
+        if let Some(line) = display.braille_line() {
+            line.show_cells(&line_bytes(&rendering.screen.label()))
+                .map_err(Error::from)?;
+        }
     }
     if let Some(dir) = &args.out {
         write_outputs(dir, &rendering).map_err(Error::from)?;

@@ -9,7 +9,12 @@ use crate::device::preview::pins_image;
 use crate::finding::Verdict;
 use crate::imaging::npy::write_npy;
 use crate::pipeline::{Rendering, ScanInfo, Timings};
+use crate::tactile::anatomy::Lung;
+use crate::tactile::layout::{Regions, View};
+use crate::tactile::legibility::Legibility;
+use crate::tactile::reading::Reading;
 use crate::tactile::{DepthSource, Features, RELIEF_SIZE};
+use embedded_graphics::primitives::Rectangle;
 
 /// The files `--out DIR` always receives (plus `cam.png`, where the
 /// model provides a class-activation map).
@@ -21,9 +26,39 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "relief.npy",
 ];
 
+/// Where the picture lies in a frame, in pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Area {
+    /// First column.
+    pub x: i32,
+    /// First row.
+    pub y: i32,
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+}
+
+impl From<Rectangle> for Area {
+    fn from(r: Rectangle) -> Self {
+        Area {
+            x: r.top_left.x,
+            y: r.top_left.y,
+            width: r.size.width,
+            height: r.size.height,
+        }
+    }
+}
+
 /// The pin frame in the JSON report.
 #[derive(Debug, Serialize)]
 pub struct FrameReport {
+    /// The view shown (the relief where it stands in for the anatomy).
+    pub view: View,
+    /// Where the picture lies in the frame, so that anyone can measure it.
+    pub image_area: Area,
+    /// How readable the picture is (see [`Legibility`]).
+    pub legibility: Legibility,
     /// Pins per row.
     pub width: u32,
     /// Rows.
@@ -56,6 +91,8 @@ pub struct RenderReport {
     pub zone: Option<crate::finding::Zone>,
     /// The texture features of the relief.
     pub features: Option<Features>,
+    /// Whether the anatomy was found, and why not where it was not.
+    pub anatomy: AnatomyReport,
     /// The pins.
     pub frame: Option<FrameReport>,
     /// Milliseconds per stage.
@@ -74,9 +111,14 @@ impl From<&Rendering> for RenderReport {
             upside_down: analysis.map(|a| a.upside_down),
             zone: analysis.and_then(|a| a.zone),
             features: r.features.clone(),
+            anatomy: AnatomyReport::from(&r.representations.reading),
             frame: r.frame.as_ref().map(|frame| {
                 let g = frame.geometry();
+                let area = Regions::image_area(g, r.relief.aspect, &r.screen);
                 FrameReport {
+                    view: r.screen.shown(),
+                    image_area: area.into(),
+                    legibility: Legibility::measure(frame, area),
                     width: g.width,
                     height: g.height,
                     levels: g.levels,
@@ -84,6 +126,34 @@ impl From<&Rendering> for RenderReport {
                 }
             }),
             timings_ms: r.timings,
+        }
+    }
+}
+
+/// The anatomy in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct AnatomyReport {
+    /// Both lungs and the mediastinum were found and are plausible.
+    pub found: bool,
+    /// The lung completed from the other's mirror image, if one was.
+    pub estimated: Option<Lung>,
+    /// Why it was not found.
+    pub problem: Option<String>,
+}
+
+impl From<&Reading> for AnatomyReport {
+    fn from(reading: &Reading) -> Self {
+        match &reading.anatomy {
+            Ok(a) => AnatomyReport {
+                found: true,
+                estimated: a.estimated(),
+                problem: None,
+            },
+            Err(e) => AnatomyReport {
+                found: false,
+                estimated: None,
+                problem: Some(e.to_string()),
+            },
         }
     }
 }

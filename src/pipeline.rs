@@ -11,7 +11,8 @@ use crate::infer::depth::{DepthChoice, DepthNet};
 use crate::infer::manifest::{Manifest, ModelError, Purpose};
 use crate::infer::Loading;
 use crate::scan::{self, Scan, ScanError, ScanSource};
-use crate::tactile::layout::{compose, Screen};
+use crate::tactile::layout::{compose, Screen, View};
+use crate::tactile::reading::Reading;
 use crate::tactile::{representations, Features, Geometry, PinFrame, Relief, Representations};
 
 /// The networks a render may use; with none, the relief is the density
@@ -145,8 +146,13 @@ pub struct Timings {
 pub struct Wanted {
     /// The texture features of the relief.
     pub features: bool,
-    /// The default frame for a display of this geometry.
+    /// The frame for a display of this geometry, whole scan, in `view`.
     pub frame: Option<Geometry>,
+    /// The view of that frame.
+    pub view: View,
+    /// The display has a braille line for the label (the frame is then
+    /// all picture).
+    pub label_on_line: bool,
 }
 
 impl Wanted {
@@ -156,6 +162,8 @@ impl Wanted {
         Wanted {
             features: false,
             frame: None,
+            view: View::default(),
+            label_on_line: false,
         }
     }
 
@@ -164,7 +172,14 @@ impl Wanted {
         Wanted {
             features: true,
             frame: Some(geometry),
+            view: View::default(),
+            label_on_line: false,
         }
+    }
+
+    /// As asked, with the frame in `view`.
+    pub fn in_view(self, view: View) -> Wanted {
+        Wanted { view, ..self }
     }
 }
 
@@ -179,11 +194,14 @@ pub struct Rendering {
     pub depth_error: Option<ModelError>,
     /// The texture features of the relief, when wanted.
     pub features: Option<Features>,
-    /// The paper's three representations.
+    /// The paper's three representations, and the film's anatomy.
     pub representations: Representations,
-    /// The pins to raise, when wanted: the default [`Screen`] (whole scan,
-    /// heightmap, label and indicator).
+    /// The pins to raise, when wanted: the whole scan in the wanted view,
+    /// label and indicator.
     pub frame: Option<PinFrame>,
+    /// The screen of that frame, settled (the view shown, and why the
+    /// relief stands in for the anatomy where it does).
+    pub screen: Screen,
     /// What the classifier said, if one ran; why it could not, if it failed.
     pub analysis: Option<Result<Analysis, ModelError>>,
     /// Time per stage (0 for a stage not wanted).
@@ -243,23 +261,35 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
     } else {
         (classify(), relieve())
     };
-    let screen = Screen {
-        finding: analysis
-            .as_ref()
-            .and_then(|a| a.as_ref().ok())
-            .map(Analysis::finding),
-        ..Screen::default()
-    };
+    let finding = analysis
+        .as_ref()
+        .and_then(|a| a.as_ref().ok())
+        .map(Analysis::finding);
 
     let t = Instant::now();
     let features = wanted.features.then(|| Features::of(&relief));
     let features_ms = ms_since_if(t, wanted.features);
 
     let t = Instant::now();
-    let representations = representations(&relief);
+    let mut representations = representations(&relief, Reading::of(scan));
+    if let Some(Ok(Analysis { cam: Some(cam), .. })) = &analysis {
+        representations = representations.with_cam(
+            &relief,
+            &cam.values,
+            cam.width as usize,
+            cam.height as usize,
+        );
+    }
     let representations_ms = ms_since(t);
 
     let t = Instant::now();
+    let screen = Screen {
+        view: wanted.view,
+        label_on_line: wanted.label_on_line,
+        finding,
+        ..Screen::default()
+    }
+    .settled(&representations);
     let frame = wanted
         .frame
         .map(|geometry| compose(&relief, &representations, &screen, geometry));
@@ -272,6 +302,7 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
         features,
         representations,
         frame,
+        screen,
         analysis,
         timings: Timings {
             load: 0.0,
@@ -282,6 +313,28 @@ fn render_scan(scan: &Scan, networks: &Networks, wanted: Wanted) -> Rendering {
             frame: frame_ms,
             total: ms_since(start),
         },
+    }
+}
+
+impl Rendering {
+    /// The film on the relief's grid, as an 8-bit image (for contact sheets
+    /// and sighted helpers).
+    pub fn film(&self) -> image::GrayImage {
+        let size = crate::tactile::RELIEF_SIZE as u32;
+        let film = &self.representations.reading.film;
+        image::GrayImage::from_fn(size, size, |x, y| {
+            let v = film[(y * size + x) as usize];
+            image::Luma([(v.clamp(0.0, 1.0) * 255.0).round() as u8])
+        })
+    }
+
+    /// The whole scan in `view` on a display of `geometry`.
+    pub fn frame_for(&self, view: View, geometry: Geometry) -> PinFrame {
+        let screen = Screen {
+            view,
+            ..self.screen
+        };
+        compose(&self.relief, &self.representations, &screen, geometry)
     }
 }
 

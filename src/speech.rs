@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::finding::{Finding, Verdict};
 use crate::infer::manifest::ModelError;
 use crate::pipeline::Rendering;
-use crate::tactile::layout::View;
+use crate::tactile::layout::{Screen, View};
 
 /// What a part of a description is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,13 +77,27 @@ pub fn verdict(finding: &Finding) -> String {
     }
 }
 
-/// The view as spoken when the user changes it.
-pub fn view(view: View) -> &'static str {
-    match view {
-        View::Heightmap => "heightmap view",
+/// The view of a settled screen as spoken when the user changes it, or
+/// when a scan comes up without its anatomy, with the key to its textures
+/// where it has more than one: "anatomy view: the lungs are the flat
+/// hollows, the heart the raised plateau between them"; "no anatomy: left
+/// lung not found; relief view" where the relief stands in.
+pub fn view(screen: &Screen) -> String {
+    let name = |view: View| {
+        match view {
+        View::Anatomy => "anatomy view: the lungs are the flat hollows, the heart the raised plateau between them",
+        View::Opacity => "opacity view: dotted areas in a lung are denser than the rest of it",
+        View::Relief => "relief view",
         View::Contour => "contour view",
         View::Grayscale => "grayscale view",
         View::Cam => "where the model looked",
+    }
+    };
+    match screen.no_anatomy {
+        Some(problem) if screen.view.is_anatomical() => {
+            format!("no anatomy: {problem}; {}", name(screen.shown()))
+        }
+        _ => name(screen.view).to_string(),
     }
 }
 
@@ -240,7 +254,20 @@ mod tests {
         );
         assert_eq!(fault(Fault::NoScans), "no scans");
         assert_eq!(fault(Fault::ModelFault), "model fault, no verdicts");
-        assert_eq!(view(View::Contour), "contour view");
+        let mut screen = Screen {
+            view: View::Contour,
+            ..Screen::default()
+        };
+        assert_eq!(view(&screen), "contour view");
+        screen.view = View::Anatomy;
+        assert!(view(&screen).starts_with("anatomy view: the lungs are the flat hollows"));
+        screen.no_anatomy = Some(crate::tactile::anatomy::AnatomyProblem::LungMissing(
+            crate::tactile::anatomy::Lung::Left,
+        ));
+        assert_eq!(
+            view(&screen),
+            "no anatomy: left lung not found; relief view"
+        );
         assert_eq!(zoom(1), "whole film");
         assert_eq!(zoom(4), "zoom 4");
     }

@@ -87,6 +87,7 @@ fn start_emulator(dir: &Path, faults: Faults) -> (Emulator, PathBuf) {
             faults,
             link: Some(link.clone()),
             png: None,
+            ..Options::default()
         },
     )
     .unwrap();
@@ -145,14 +146,15 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     let g = Geometry::GRAPHITI;
     let mut zoomed = Viewport::default();
     zoomed.zoom_in();
-    let expected = [
-        a.frame(View::Heightmap, Viewport::default(), g),
-        a.frame(View::Heightmap, zoomed, g),
-        a.frame(View::Contour, zoomed, g),
+    let shown = [
+        (&a, View::Anatomy, Viewport::default()),
+        (&a, View::Anatomy, zoomed),
+        (&a, View::Opacity, zoomed),
         // Previous from the first scan wraps to the last; a new scan
         // starts unzoomed in the view last chosen.
-        b.frame(View::Contour, Viewport::default(), g),
+        (&b, View::Opacity, Viewport::default()),
     ];
+    let expected = shown.map(|(scan, view, viewport)| scan.frame(view, viewport, g));
     let history: Vec<PinFrame> = record.history.iter().cloned().collect();
     assert!(
         in_order(&history, &expected),
@@ -167,8 +169,18 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
         .iter()
         .map(|e| e["label"].as_str().unwrap())
         .collect();
-    let tails: Vec<&str> = labels.iter().map(|l| &l[l.len() - 5..]).collect();
-    assert_eq!(tails, ["hm z1", "hm z2", "ct z2", "ct z1"], "{labels:?}");
+    let expected_labels = shown.map(|(scan, view, viewport)| scan.screen(view, viewport).label());
+    assert_eq!(labels, expected_labels, "{labels:?}");
+    // The view and zoom in each: anatomy (or "na" where the relief stands
+    // in), zoomed, then opacity.
+    assert!(
+        labels[1].ends_with(" z2mm") && labels[2].ends_with(" z2mm"),
+        "{labels:?}"
+    );
+    assert!(
+        labels[2].contains(" op ") || labels[2].contains(" na "),
+        "{labels:?}"
+    );
     let positions: Vec<u64> = of_kind(&events, "shown")
         .iter()
         .map(|e| e["index"].as_u64().unwrap())
@@ -481,4 +493,63 @@ fn a_thousand_presses_over_good_and_broken_files_with_faults() {
     )
     .unwrap();
     assert!(growth < 5 * 1024, "resident memory grew {growth} KiB");
+}
+
+#[test]
+fn on_a_graphiti_plus_the_label_goes_to_the_braille_line() {
+    let work = tempfile::tempdir().unwrap();
+    let scans = work.path().join("scans");
+    std::fs::create_dir(&scans).unwrap();
+    std::fs::copy(common::kermany("NORMAL"), scans.join("a.jpeg")).unwrap();
+    let script = work.path().join("script");
+    std::fs::write(&script, "next\nzoom-in\n").unwrap();
+    let json = work.path().join("events.jsonl");
+    let link = work.path().join("display");
+    let emulator = Emulator::start(
+        Kind::Graphiti,
+        Options {
+            link: Some(link.clone()),
+            graphiti_plus: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let out = touchray_run(&link, &scans, &models(), &script, &json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: Record = emulator.record();
+    emulator.stop().unwrap();
+    let events = events(&json);
+    let labels: Vec<&str> = of_kind(&events, "shown")
+        .iter()
+        .map(|e| e["label"].as_str().unwrap())
+        .collect();
+    let last = labels.last().expect("a scan was shown");
+    assert!(last.ends_with(" z2mm"), "{labels:?}");
+    // The line holds the last label, in standard dot order.
+    let cells = touchray::tactile::braille::line_bytes(last);
+    assert_eq!(&record.text_line[..cells.len()], cells.as_slice());
+    // The pins: the picture alone, from the top row down (no label rows).
+    let (networks, _) = Networks::load(&models(), DepthChoice::Auto, &Loading::real()).unwrap();
+    let a: PreparedScan = prepare(&scans.join("a.jpeg"), &networks).unwrap();
+    let mut zoomed = Viewport::default();
+    zoomed.zoom_in();
+    let screen = touchray::tactile::layout::Screen {
+        label_on_line: true,
+        ..a.screen(View::Anatomy, zoomed)
+    };
+    let expected = a.frame_of(&screen, Geometry::GRAPHITI);
+    assert!(
+        record.frame == expected,
+        "the display ends on the zoomed frame"
+    );
+    assert!(
+        record.frame.rows().next().unwrap().iter().any(|&h| h > 0),
+        "row 0 is picture"
+    );
 }

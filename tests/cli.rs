@@ -205,3 +205,81 @@ fn bench_times_one_pass_of_each_network_on_the_threads_asked() {
         .unwrap();
     assert_eq!(zero.status.code(), Some(2));
 }
+
+#[test]
+fn every_view_renders_and_says_where_its_picture_is() {
+    let film = common::kermany("NORMAL");
+    let mut changes = std::collections::HashMap::new();
+    for view in [
+        "anatomy",
+        "opacity",
+        "relief",
+        "contour",
+        "grayscale",
+        "cam",
+    ] {
+        let (json, _) = render_json(&film, &["--view", view, "--models", "/nonexistent"], None);
+        check_frame(&json, 60, 40, 5);
+        let frame = &json["frame"];
+        // No classifier here: the CAM view shows the relief, and says so.
+        let shown = if view == "cam" { "cam" } else { view };
+        assert_eq!(frame["view"], shown, "{view}");
+        let area = &frame["image_area"];
+        let (x, y) = (area["x"].as_i64().unwrap(), area["y"].as_i64().unwrap());
+        let (w, h) = (
+            area["width"].as_i64().unwrap(),
+            area["height"].as_i64().unwrap(),
+        );
+        assert!(x >= 0 && y >= 4 && x + w <= 60 && y + h <= 40, "{area}");
+        assert!(w >= 30 && h >= 30, "{area}");
+        // Nothing raised outside the picture below the label rows.
+        let rows = frame["heights"].as_array().unwrap();
+        for (r, row) in rows.iter().enumerate().skip(4) {
+            for (c, pin) in row.as_array().unwrap().iter().enumerate() {
+                let inside = (x..x + w).contains(&(c as i64)) && (y..y + h).contains(&(r as i64));
+                assert!(
+                    inside || pin == 0,
+                    "{view}: pin ({c}, {r}) outside the picture"
+                );
+            }
+        }
+        assert_eq!(frame["legibility"]["specks"], 0, "{view}");
+        changes.insert(
+            view,
+            frame["legibility"]["changes_per_100_raised"]
+                .as_f64()
+                .unwrap(),
+        );
+        assert_eq!(json["anatomy"]["found"], true);
+        assert_eq!(json["scan"]["orientation"], "assumed");
+    }
+    assert!(changes["anatomy"] < 0.7 * changes["relief"], "{changes:?}");
+}
+
+#[test]
+fn without_lungs_the_relief_stands_in_and_the_report_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let ramp = dir.path().join("ramp.png");
+    image::GrayImage::from_fn(200, 160, |x, _| image::Luma([(x + 20) as u8]))
+        .save(&ramp)
+        .unwrap();
+    let (json, _) = render_json(&ramp, &["--models", "/nonexistent"], None);
+    assert_eq!(json["frame"]["view"], "relief");
+    assert_eq!(json["anatomy"]["found"], false);
+    assert!(
+        json["anatomy"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not found"),
+        "{json}"
+    );
+
+    let out = common::touchray()
+        .args(["render", "--view", "heightmap"])
+        .arg(&ramp)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown view"), "{stderr}");
+}

@@ -205,6 +205,7 @@ fn graphiti_reports_silence_and_unplugging_and_works_after_replugging() {
             },
             link: Some(link.clone()),
             png: None,
+            ..Options::default()
         },
     )
     .unwrap();
@@ -535,4 +536,98 @@ fn pinarray_starts_safely_after_a_session_whose_last_seq_collides() {
         ..Faults::default()
     };
     heights_arrive(Kind::PinArray, faults, pinarray, geometry);
+}
+
+fn graphiti_plus() -> Emulator {
+    Emulator::start(
+        Kind::Graphiti,
+        Options {
+            graphiti_plus: true,
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_graphiti_plus_gets_the_label_on_its_braille_line_and_the_picture_on_all_its_pins() {
+    use touchray::device::emulator::GRAPHITI_PLUS_LONG;
+    use touchray::tactile::braille;
+    let emulator = graphiti_plus();
+    let mut g = graphiti(&emulator).unwrap();
+    assert!(g.is_plus(), "{}", g.name());
+    // A plain Graphiti has no line.
+    let plain = start(Kind::Graphiti, Faults::default());
+    assert!(graphiti(&plain).unwrap().braille_line().is_none());
+
+    // "pneu 93 an", a label with a "g"-like 0x1B cell elsewhere too.
+    let text = "pneu 93 an";
+    let cells = braille::line_bytes(text);
+    let line = g
+        .braille_line()
+        .expect("a Graphiti Plus has a braille line");
+    assert_eq!(line.cells(), 40);
+    line.show_cells(&cells).unwrap();
+    let shown = emulator.record().text_line;
+    assert_eq!(shown.len(), 40);
+    assert_eq!(&shown[..cells.len()], cells.as_slice());
+    assert!(shown[cells.len()..].iter().all(|&c| c == 0));
+    // "g" is dots 1-2-4-5: the byte 0x1B, escaped on the wire.
+    let g_cell = braille::line_bytes("g");
+    assert_eq!(g_cell, [0x1B]);
+    g.braille_line().unwrap().show_cells(&g_cell).unwrap();
+    assert_eq!(emulator.record().text_line[0], 0x1B);
+
+    // The frame for a display with a line: the picture from row 0, no
+    // label or indicator on the pins.
+    let rendering = render(
+        &common::kermany("NORMAL"),
+        &Networks::default(),
+        Wanted {
+            label_on_line: true,
+            ..Wanted::all(Geometry::GRAPHITI)
+        },
+    )
+    .unwrap();
+    let frame = rendering.frame.unwrap();
+    let area = touchray::tactile::layout::Regions::image_area(
+        Geometry::GRAPHITI,
+        rendering.relief.aspect,
+        &rendering.screen,
+    );
+    assert_eq!((area.top_left.y, area.size.height), (0, 40), "{area:?}");
+    g.show(&frame).unwrap();
+    assert!(emulator.record().frame == frame);
+
+    // Keys: a routing key says everything again; the panning keys step
+    // through the scans and zoom, short and long.
+    let map = KeyMap::default();
+    for (bit, button) in [
+        (3 * 8 + 4, Button::Repeat), // CR5
+        (2 * 8, Button::Previous),   // LPB
+        (2 * 8 + 1, Button::Next),   // LPF
+        (2 * 8 + 3, Button::ZoomIn), // RPF
+        (8 + 2, Button::PanUp),      // Up
+        (2, Button::Cycle),          // DOT3
+    ] {
+        emulator.press(bit);
+        let mut buttons = map.buttons(&mut g);
+        let down = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
+        let up = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
+        assert_eq!(
+            (down.button, down.pressed, up.pressed),
+            (button, true, false),
+            "bit {bit}"
+        );
+        assert!(
+            up.at - down.at < Duration::from_millis(100),
+            "a short press"
+        );
+    }
+    emulator.press((2 * 8 + 1) | GRAPHITI_PLUS_LONG);
+    let mut buttons = map.buttons(&mut g);
+    let down = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    let up = buttons.next_event(Duration::from_secs(2)).unwrap().unwrap();
+    assert_eq!(down.button, Button::Next);
+    assert!(up.at - down.at >= Duration::from_secs(1), "a long press");
 }

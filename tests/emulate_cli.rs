@@ -109,6 +109,23 @@ fn render_drives_an_emulated_graphiti_through_faults() {
 fn render_drives_an_emulated_dotpad() {
     let json = render_on("dotpad", &["--corrupt-every", "7"]);
     assert_eq!(json["frame"]["levels"], 2);
+    // Its text line takes the label: the picture may use the top rows.
+    assert_eq!(
+        json["frame"]["image_area"]["height"], 40,
+        "{}",
+        json["frame"]["image_area"]
+    );
+}
+
+#[test]
+fn render_drives_an_emulated_graphiti_plus() {
+    let json = render_on("graphiti", &["--plus"]);
+    assert_eq!(json["frame"]["levels"], 5);
+    assert_eq!(
+        json["frame"]["image_area"]["y"], 0,
+        "the label is on the braille line"
+    );
+    assert_eq!(json["frame"]["image_area"]["height"], 40);
 }
 
 #[test]

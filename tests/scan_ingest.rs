@@ -212,3 +212,66 @@ fn eight_bit_bmp_tiff_and_png() {
         );
     }
 }
+
+/// The NIH film written again with Patient Orientation `value`.
+fn with_orientation(dir: &Path, value: &str) -> PathBuf {
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    let mut obj = open_file(common::nih_dx()).unwrap();
+    obj.put(DataElement::new(
+        tags::PATIENT_ORIENTATION,
+        VR::CS,
+        PrimitiveValue::from(value),
+    ));
+    let path = dir.join(format!("{}.dcm", value.replace('\\', "_")));
+    obj.write_to_file(&path).unwrap();
+    path
+}
+
+#[test]
+fn films_whose_rows_run_the_other_way_are_turned_to_the_usual_convention() {
+    use touchray::scan::Orientation;
+    let dir = tempfile::tempdir().unwrap();
+    let original = load(&common::nih_dx()).unwrap();
+    assert_eq!(original.source.orientation, Orientation::Assumed);
+    let (w, h) = (original.width as usize, original.height as usize);
+    let at = |s: &Scan, x: usize, y: usize| s.pixels[y * w + x];
+
+    let usual = load(&with_orientation(dir.path(), "L\\F")).unwrap();
+    assert_eq!(usual.source.orientation, Orientation::FromDicom);
+    assert_eq!(
+        usual.pixels, original.pixels,
+        "L\\F is the usual convention"
+    );
+
+    // Rows towards the patient's right: the patient's right was on the
+    // viewer's right, so the picture is mirrored back.
+    let mirrored = load(&with_orientation(dir.path(), "R\\F")).unwrap();
+    assert_eq!(mirrored.source.orientation, Orientation::FromDicom);
+    for (x, y) in [(0, 0), (10, 500), (w - 1, h / 2), (w / 3, h - 1)] {
+        assert_eq!(
+            at(&mirrored, x, y),
+            at(&original, w - 1 - x, y),
+            "({x}, {y})"
+        );
+    }
+    // Columns towards the head as well: upside down too.
+    let turned = load(&with_orientation(dir.path(), "R\\H")).unwrap();
+    for (x, y) in [(0, 0), (10, 500), (w - 1, h / 2)] {
+        assert_eq!(
+            at(&turned, x, y),
+            at(&original, w - 1 - x, h - 1 - y),
+            "({x}, {y})"
+        );
+    }
+    // Rows front to back: a lateral film, no right or left to mark.
+    let lateral = load(&with_orientation(dir.path(), "P\\F")).unwrap();
+    assert_eq!(lateral.source.orientation, Orientation::Lateral);
+    assert_eq!(lateral.pixels, original.pixels);
+    // The WG04 films say L\F: read from the file, nothing turned.
+    let cr = load(&common::dicom("WG04_RG1_J2KI_chest_CR.dcm")).unwrap();
+    assert_eq!(cr.source.orientation, Orientation::FromDicom);
+    assert_eq!(cr.source.view_position.as_deref(), Some("PA"));
+    // A raster file cannot say.
+    let jpeg = load(&common::kermany("NORMAL")).unwrap();
+    assert_eq!(jpeg.source.orientation, Orientation::Assumed);
+}

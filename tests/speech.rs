@@ -155,6 +155,7 @@ fn run_appliance(dir: &Path, board: &Path, models: &Path, script: &str) -> Vec<s
             faults: Faults::default(),
             link: Some(link.clone()),
             png: None,
+            ..Options::default()
         },
     )
     .unwrap();

@@ -163,8 +163,12 @@ impl Buttons for MappedKeys<'_> {
     }
 }
 
+/// The Graphiti's keys (and a Graphiti Plus's panning and routing keys:
+/// left pair back / forward through the scans, as a braille display's
+/// panning keys move through text; right pair zoom; a routing key under
+/// the label says it all again).
 fn graphiti_button(key: graphiti::Key) -> Option<Button> {
-    use graphiti::{Gesture, Key};
+    use graphiti::{Gesture, Key, Panning};
     Some(match key {
         Key::Dot(1) => Button::Previous,
         Key::Dot(2) => Button::ZoomOut,
@@ -181,6 +185,11 @@ fn graphiti_button(key: graphiti::Key) -> Option<Button> {
         Key::Gesture(Gesture::SwipeUp) => Button::ZoomIn,
         Key::Gesture(Gesture::SwipeRight) => Button::Previous,
         Key::Gesture(Gesture::SwipeLeft) => Button::Next,
+        Key::Panning(Panning::LeftBack) => Button::Previous,
+        Key::Panning(Panning::LeftForward) => Button::Next,
+        Key::Panning(Panning::RightBack) => Button::ZoomOut,
+        Key::Panning(Panning::RightForward) => Button::ZoomIn,
+        Key::Routing(_) => Button::Repeat,
         Key::Dot(_) => return None,
     })
 }

@@ -33,7 +33,9 @@ pub struct ReconnectingDisplay {
     policy: RetryPolicy,
     connected: Option<Box<dyn PinDisplay>>,
     geometry: Geometry,
-    wanted: Option<PinFrame>,
+    /// The frame, and the cells for the display's braille line (if it
+    /// has one).
+    wanted: Option<(PinFrame, Vec<u8>)>,
     backoff: Duration,
     retry_at: Instant,
     faults: Vec<DisplayFault>,
@@ -76,19 +78,31 @@ impl ReconnectingDisplay {
         self.connected.is_some()
     }
 
-    /// Shows `frame`, or keeps it to show once the display is back. An
-    /// error means the display was lost: the caller hands it to
-    /// [`ReconnectingDisplay::lose`], which schedules the reconnection.
-    pub fn show(&mut self, frame: PinFrame) -> Result<(), DeviceError> {
-        self.wanted = Some(frame);
+    /// Shows `frame`, and `line` (braille cells, standard dot order) on
+    /// the display's braille line where it has one; or keeps both to show
+    /// once the display is back. An error means the display was lost: the
+    /// caller hands it to [`ReconnectingDisplay::lose`], which schedules
+    /// the reconnection.
+    pub fn show(&mut self, frame: PinFrame, line: Vec<u8>) -> Result<(), DeviceError> {
+        self.wanted = Some((frame, line));
         self.show_wanted()
     }
 
+    /// Whether the display connected now has a braille line of its own.
+    pub fn has_braille_line(&mut self) -> bool {
+        self.connected
+            .as_mut()
+            .is_some_and(|d| d.braille_line().is_some())
+    }
+
     fn show_wanted(&mut self) -> Result<(), DeviceError> {
-        let (Some(frame), Some(display)) = (&self.wanted, self.connected.as_mut()) else {
+        let (Some((frame, line)), Some(display)) = (&self.wanted, self.connected.as_mut()) else {
             return Ok(());
         };
-        let shown = display.show(frame);
+        let mut shown = display.show(frame);
+        if let (Ok(()), Some(braille)) = (&shown, display.braille_line()) {
+            shown = braille.show_cells(line);
+        }
         self.faults.extend(display.take_faults());
         shown
     }

@@ -26,30 +26,19 @@ pub struct PreparedScan {
 }
 
 impl PreparedScan {
-    /// Keeps what the views need from a rendering (the scan-sized CAM is
-    /// brought onto the relief grid and dropped).
+    /// Keeps what the views need from a rendering (the pipeline has
+    /// brought the CAM onto the relief grid).
     pub fn from_rendering(rendering: Rendering) -> PreparedScan {
         let Rendering {
             relief,
-            representations: reps,
+            representations,
             analysis,
             ..
         } = rendering;
-        let (finding, no_verdict, representations) = match analysis {
-            Some(Ok(a)) => {
-                let reps = match &a.cam {
-                    Some(cam) => reps.with_cam(
-                        &relief,
-                        &cam.values,
-                        cam.width as usize,
-                        cam.height as usize,
-                    ),
-                    None => reps,
-                };
-                (Some(a.finding()), None, reps)
-            }
-            Some(Err(e)) => (None, Some(e), reps),
-            None => (None, None, reps),
+        let (finding, no_verdict) = match analysis {
+            Some(Ok(a)) => (Some(a.finding()), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
         };
         PreparedScan {
             relief,
@@ -59,17 +48,18 @@ impl PreparedScan {
         }
     }
 
-    /// The frame for `view` through `viewport`.
+    /// The frame for `view` through `viewport`, label on the pins.
     pub fn frame(&self, view: View, viewport: Viewport, geometry: Geometry) -> PinFrame {
-        compose(
-            &self.relief,
-            &self.representations,
-            &self.screen(view, viewport),
-            geometry,
-        )
+        self.frame_of(&self.screen(view, viewport), geometry)
     }
 
-    /// The screen for `view` through `viewport`, with this scan's finding.
+    /// The frame for `screen`.
+    pub fn frame_of(&self, screen: &Screen, geometry: Geometry) -> PinFrame {
+        compose(&self.relief, &self.representations, screen, geometry)
+    }
+
+    /// The screen for `view` through `viewport`, with this scan's finding,
+    /// settled on its anatomy (see [`Screen::settled`]).
     pub fn screen(&self, view: View, viewport: Viewport) -> Screen {
         Screen {
             view,
@@ -77,6 +67,7 @@ impl PreparedScan {
             finding: self.finding,
             ..Screen::default()
         }
+        .settled(&self.representations)
     }
 
     /// Whether the CAM view has a map to show.

@@ -18,8 +18,8 @@ use super::speaker::Speaker;
 use super::Parts;
 use crate::device::{DeviceError, HapticPlayer, Keys, Vibrator};
 use crate::speech::{self, Fault};
-use crate::tactile::braille::message_frame;
-use crate::tactile::layout::{Pan, View, Viewport};
+use crate::tactile::braille::{line_bytes, message_frame};
+use crate::tactile::layout::{Pan, Screen, View, Viewport};
 
 /// Presses kept while a scan loads; more are reported as ignored.
 pub const QUEUE_LIMIT: usize = 32;
@@ -237,6 +237,16 @@ impl Appliance {
         self.act_on(press);
     }
 
+    /// Says the view now on show (and why the relief stands in for the
+    /// anatomy, where it does).
+    fn say_view(&mut self) {
+        let screen = match &self.shown {
+            Some(prepared) => prepared.screen(self.view, self.viewport),
+            None => return,
+        };
+        self.say(&speech::view(&screen));
+    }
+
     fn act_on(&mut self, press: Press) {
         let long = press.kind == PressKind::Long;
         match press.button {
@@ -275,13 +285,13 @@ impl Appliance {
                         self.viewport.pan(Pan::Right);
                     }
                     Button::Cycle if long => {
-                        self.view = View::Heightmap;
+                        self.view = View::default();
                         self.viewport = Viewport::default();
-                        self.say(speech::view(self.view));
+                        self.say_view();
                     }
                     Button::Cycle => {
                         self.view = self.view.next(has_cam);
-                        self.say(speech::view(self.view));
+                        self.say_view();
                     }
                     _ => {
                         let verdict = self.shown.as_ref().and_then(|s| s.finding);
@@ -343,7 +353,13 @@ impl Appliance {
                     (None, Some(e)) => Some(Err(e)),
                     (None, None) => None,
                 };
-                let described = speech::describe(Some((loaded.index + 1, of)), analysis).text;
+                let mut described = speech::describe(Some((loaded.index + 1, of)), analysis).text;
+                // A scan that comes up without its anatomy says so: the
+                // user asked for one picture and feels another.
+                let screen = prepared.screen(self.view, Viewport::default());
+                if screen.no_anatomy.is_some() {
+                    described = format!("{described}; {}", speech::view(&screen));
+                }
                 self.shown = Some(prepared);
                 self.viewport = Viewport::default();
                 self.set_state(State::Showing);
@@ -392,11 +408,16 @@ impl Appliance {
 
     fn show_current(&mut self) {
         let Some(prepared) = &self.shown else { return };
-        let frame = prepared.frame(self.view, self.viewport, self.display.geometry());
-        let label = prepared.screen(self.view, self.viewport).label();
+        let screen = Screen {
+            label_on_line: self.display.has_braille_line(),
+            ..prepared.screen(self.view, self.viewport)
+        };
+        let frame = prepared.frame_of(&screen, self.display.geometry());
+        let label = screen.label();
+        let line = line_bytes(&label);
         let verdict = prepared.finding.map(|f| f.verdict);
         let index = self.shelf.current().map_or(0, |i| i + 1);
-        let shown = self.display.show(frame);
+        let shown = self.display.show(frame, line);
         self.report_display_faults();
         match shown {
             Ok(()) => {
@@ -426,7 +447,9 @@ impl Appliance {
     pub(super) fn message(&mut self, text: &str) {
         self.events.emit(Event::Message { text: text.into() });
         let frame = message_frame(text, self.display.geometry());
-        if let Err(e) = self.display.show(frame) {
+        // The message on the braille line too, where there is one.
+        let line = line_bytes(text);
+        if let Err(e) = self.display.show(frame, line) {
             self.display_lost(e);
         }
     }

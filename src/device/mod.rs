@@ -171,6 +171,16 @@ pub struct DisplayFault {
     pub meaning: &'static str,
 }
 
+/// A braille text line beside the pins: a Graphiti Plus has 40 cells, a
+/// Dot Pad 20. It carries the label, so the pins carry only the picture.
+pub trait BrailleLine {
+    /// Cells on the line.
+    fn cells(&self) -> usize;
+    /// Shows `cells` in standard braille dot order (bit n - 1 = dot n,
+    /// dots 1-8), padded with blank cells or cut to the line's length.
+    fn show_cells(&mut self, cells: &[u8]) -> Result<(), DeviceError>;
+}
+
 /// A display that raises pins: real hardware, an emulator, or a preview.
 /// Beyond pins, a display may offer keys and a vibrator of its own; the
 /// defaults say it has neither.
@@ -191,6 +201,10 @@ pub trait PinDisplay {
     fn take_faults(&mut self) -> Vec<DisplayFault> {
         Vec::new()
     }
+    /// The display's braille text line, where it has one.
+    fn braille_line(&mut self) -> Option<&mut dyn BrailleLine> {
+        None
+    }
 }
 
 impl<T: PinDisplay + ?Sized> PinDisplay for Box<T> {
@@ -208,6 +222,9 @@ impl<T: PinDisplay + ?Sized> PinDisplay for Box<T> {
     }
     fn take_faults(&mut self) -> Vec<DisplayFault> {
         (**self).take_faults()
+    }
+    fn braille_line(&mut self) -> Option<&mut dyn BrailleLine> {
+        (**self).braille_line()
     }
 }
 

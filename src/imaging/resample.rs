@@ -136,11 +136,21 @@ fn resize_with(
 
 /// Gaussian smoothing with standard deviation `sigma` pixels.
 pub fn gaussian_blur(src: &[f32], width: usize, height: usize, sigma: f64) -> Vec<f32> {
+    gaussian_blur_xy(src, width, height, (sigma, sigma))
+}
+
+/// Gaussian smoothing with standard deviations `(across, down)` pixels.
+pub fn gaussian_blur_xy(
+    src: &[f32],
+    width: usize,
+    height: usize,
+    (across, down): (f64, f64),
+) -> Vec<f32> {
     separable(
         src,
         width,
-        &gaussian_taps(width, sigma),
-        &gaussian_taps(height, sigma),
+        &gaussian_taps(width, across),
+        &gaussian_taps(height, down),
     )
 }
 

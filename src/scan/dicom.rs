@@ -23,7 +23,7 @@ use super::container::{self, Container, DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, I
 use super::native::{self, Layout};
 use super::voi::{self, Mapping, Window};
 use super::{check_budget, Scan, ScanFormat, ScanProblem, ScanSource};
-use super::{codestream, jpeg, rle};
+use super::{codestream, jpeg, orientation, rle};
 
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
@@ -97,7 +97,15 @@ pub(super) fn decode(bytes: &[u8], container: Container) -> Result<Scan, ScanPro
             invert: false,
         }
     };
-    let (pixels, intensity_mapping) = voi::to_unit_range(&values, &mapping);
+    let (mut pixels, intensity_mapping) = voi::to_unit_range(&values, &mapping);
+    let (orientation, flips) =
+        orientation::from_patient_orientation(text(&obj, tags::PATIENT_ORIENTATION).as_deref());
+    orientation::apply(
+        &mut pixels,
+        frame.columns as usize,
+        frame.rows as usize,
+        flips,
+    );
 
     Ok(Scan {
         width: frame.columns,
@@ -109,6 +117,12 @@ pub(super) fn decode(bytes: &[u8], container: Container) -> Result<Scan, ScanPro
             transfer_syntax: Some(transfer_syntax),
             bits_stored: frame.bits_stored,
             intensity_mapping,
+            orientation,
+            // Only a defined term's shape (AP, PA, LL, RLD...): a free
+            // text here could carry anything, a name included.
+            view_position: text(&obj, tags::VIEW_POSITION).filter(|v| {
+                (2..=4).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_uppercase())
+            }),
         },
     })
 }

@@ -17,6 +17,7 @@ mod jpeg;
 mod jpeg12;
 mod lengths;
 mod native;
+mod orientation;
 mod raster;
 mod rle;
 mod voi;
@@ -28,6 +29,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+pub use orientation::Orientation;
 
 /// The largest image, in pixels of one frame, that will be decoded:
 /// 50 megapixels (e.g. 7071 x 7071). Chest radiographs are 2-12 MP and
@@ -118,6 +121,13 @@ pub struct ScanSource {
     pub bits_stored: u16,
     /// How the stored values became [0, 1] (e.g. `voi-window`, `value-range`).
     pub intensity_mapping: &'static str,
+    /// Whether the patient's sides are known from the file or assumed; the
+    /// pixels are always in the usual convention (patient's right on the
+    /// viewer's left, head up).
+    pub orientation: Orientation,
+    /// DICOM View Position (e.g. `PA`, `AP`, `LL`), when the file says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_position: Option<String>,
 }
 
 /// Why a scan could not be loaded. Always paired with its path in

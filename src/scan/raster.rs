@@ -89,6 +89,8 @@ pub(super) fn decode(bytes: &[u8], raster: Raster) -> Result<Scan, ScanProblem> 
             transfer_syntax: None,
             bits_stored,
             intensity_mapping: "full-scale",
+            orientation: super::Orientation::Assumed,
+            view_position: None,
         },
     })
 }
@@ -135,6 +137,8 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<Scan, ScanProblem> {
             transfer_syntax: None,
             bits_stored: 8,
             intensity_mapping: "full-scale",
+            orientation: super::Orientation::Assumed,
+            view_position: None,
         },
     })
 }

@@ -66,6 +66,17 @@ fn letter(c: char) -> Cell {
     dots(LETTERS[(c as u8 - b'a') as usize])
 }
 
+/// `text` as bytes for a display's braille line, in standard dot order
+/// (bit n - 1 = dot n); none where some character has no braille (labels
+/// and messages are made from words and digits that all have).
+pub fn line_bytes(text: &str) -> Vec<u8> {
+    cells(text)
+        .unwrap_or_default()
+        .iter()
+        .map(|cell| cell.0)
+        .collect()
+}
+
 /// The cells for `text`: letters are lowercased; a digit run starts with
 /// the number sign (digits 1..9, 0 are the letters a..j), which lasts until
 /// a space or a character that is neither digit nor letter a..j; a letter

@@ -11,9 +11,12 @@
 
 use embedded_graphics::prelude::{Point, Size};
 use embedded_graphics::primitives::{PointsIter, Rectangle};
-use serde::Serialize;
 
+use super::anatomy::AnatomyProblem;
 use super::braille::{self, CELL_PITCH, CELL_ROWS};
+use super::legibility::{clear_around, remove_specks, MAX_LEVELS, MIN_FEATURE};
+use super::reading::{draw_anatomy, opaque};
+pub use super::view::{UnknownView, View, VIEWS};
 use super::{quantise, Geometry, PinFrame, Relief, Representations, RELIEF_SIZE};
 use crate::finding::{Finding, Verdict};
 
@@ -30,45 +33,6 @@ pub const MIN_LABELLED: Size = Size::new(12, 10);
 pub const PNEUMONIA_BLINK: u8 = 5;
 /// Zoom factors, in order.
 pub const ZOOMS: [u8; 4] = [1, 2, 4, 8];
-
-/// Which representation of the relief the graphic shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum View {
-    /// The relief's heights, quantised to the display's levels.
-    #[default]
-    Heightmap,
-    /// The iso-lines, raised to the top level.
-    Contour,
-    /// The relief stretched between its 2nd and 98th percentiles.
-    Grayscale,
-    /// Where the model looked: the class-activation map's hot zone raised
-    /// above the relief at half height (the heightmap where there is no map).
-    Cam,
-}
-
-impl View {
-    /// The two-letter braille label of the view.
-    pub fn abbreviation(self) -> &'static str {
-        match self {
-            View::Heightmap => "hm",
-            View::Contour => "ct",
-            View::Grayscale => "gy",
-            View::Cam => "cm",
-        }
-    }
-
-    /// The next view in the cycle heightmap -> contour -> grayscale (->
-    /// CAM, when `with_cam`).
-    pub fn next(self, with_cam: bool) -> View {
-        match self {
-            View::Heightmap => View::Contour,
-            View::Contour => View::Grayscale,
-            View::Grayscale if with_cam => View::Cam,
-            View::Grayscale | View::Cam => View::Heightmap,
-        }
-    }
-}
 
 /// A direction to pan in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +117,19 @@ impl Viewport {
         (x.clamp(half, 1.0 - half), y.clamp(half, 1.0 - half))
     }
 
+    /// Where the view's centre is in the chest, in the patient's frame:
+    /// "r", "m" or "l" (the patient's right is the film's left), then "u",
+    /// "m" or "l" (upper, middle, lower third).
+    pub fn locator(&self) -> String {
+        let third = |c: f32, low: char, high: char| match c {
+            c if c < 1.0 / 3.0 => low,
+            c if c > 2.0 / 3.0 => high,
+            _ => 'm',
+        };
+        let (x, y) = self.centre;
+        [third(x, 'r', 'l'), third(y, 'u', 'l')].iter().collect()
+    }
+
     /// The square of a `side x side` grid on show: its top-left corner and side.
     pub fn crop(&self, side: usize) -> (usize, usize, usize) {
         let s = (side / usize::from(self.zoom)).max(1);
@@ -178,22 +155,63 @@ pub enum Binarisation {
 /// Everything a display shows at once.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Screen {
-    /// The representation in the graphic.
+    /// The view asked for.
     pub view: View,
+    /// Why the anatomy is not shown, when the view asked for draws it
+    /// and the relief stands in (set by [`Screen::settled`]).
+    pub no_anatomy: Option<AnatomyProblem>,
     /// Zoom and pan.
     pub viewport: Viewport,
     /// The classifier's finding, if a classifier ran.
     pub finding: Option<Finding>,
     /// How binary displays show heights.
     pub binarisation: Binarisation,
+    /// The label goes to the display's own braille line (Graphiti Plus,
+    /// Dot Pad): the pins carry the picture alone, over the whole display.
+    pub label_on_line: bool,
 }
 
 impl Screen {
+    /// This screen for a scan's `representations`: where the view asked
+    /// for draws the anatomy and there is none (not found, or the film is
+    /// out of the classifier's range), the relief stands in and
+    /// [`Screen::no_anatomy`] says why.
+    pub fn settled(mut self, representations: &Representations) -> Screen {
+        self.no_anatomy = None;
+        if self.view.is_anatomical() {
+            let out_of_range = self
+                .finding
+                .is_some_and(|f| f.verdict == Verdict::OutOfRange);
+            self.no_anatomy = match &representations.reading.anatomy {
+                _ if out_of_range => Some(AnatomyProblem::OutOfRange),
+                Ok(_) => None,
+                Err(problem) => Some(*problem),
+            };
+        }
+        self
+    }
+
+    /// The view the graphic shows: the one asked for, or the relief where
+    /// it stands in for the anatomy.
+    pub fn shown(&self) -> View {
+        match self.no_anatomy {
+            Some(_) if self.view.is_anatomical() => View::Relief,
+            _ => self.view,
+        }
+    }
+
     /// The label text: verdict and confidence, the lung zone in the
-    /// patient's frame (e.g. "rl", right lower), view, zoom, e.g.
-    /// "pneu 93 rl hm z2"; "outside" when the film is out of range (no
+    /// patient's frame (e.g. "rl", right lower), the view, e.g.
+    /// "pneu 93 rl an"; "outside" when the film is out of range (no
     /// percentage: the model abstained); "nomodel" when no classifier ran.
+    /// The view is "na" ("no anatomy") where the relief stands in for it.
+    /// Zoomed in, the zoom and where the view is in the chest follow, as
+    /// the patient's side and level ("z2ru": zoom 2, right upper; "m" for
+    /// the middle), and the percentage is left out, so that the longest
+    /// label still fits a Graphiti's 18 cells (the percentage was shown
+    /// and spoken at the whole view).
     pub fn label(&self) -> String {
+        let zoomed = self.viewport.zoom > 1;
         let finding = match self.finding {
             None => "nomodel".to_string(),
             Some(f) => {
@@ -204,7 +222,7 @@ impl Screen {
                     Verdict::OutOfRange => "outside",
                 };
                 let mut text = word.to_string();
-                if let Some(percent) = f.confidence_percent() {
+                if let (Some(percent), false) = (f.confidence_percent(), zoomed) {
                     text += &format!(" {percent}");
                 }
                 if let Some(zone) = f.zone {
@@ -213,11 +231,15 @@ impl Screen {
                 text
             }
         };
-        format!(
-            "{finding} {} z{}",
-            self.view.abbreviation(),
-            self.viewport.zoom
-        )
+        let view = match (self.no_anatomy, self.view.is_anatomical()) {
+            (Some(_), true) => "na",
+            _ => self.view.abbreviation(),
+        };
+        let mut label = format!("{finding} {view}");
+        if zoomed {
+            label += &format!(" z{}{}", self.viewport.zoom, self.viewport.locator());
+        }
+        label
     }
 }
 
@@ -233,7 +255,27 @@ pub struct Regions {
 }
 
 impl Regions {
-    /// Where everything goes on `geometry`.
+    /// Where the picture of a scan of width/height `aspect` lies on
+    /// `geometry` for `screen`: the graphic region, letterboxed.
+    pub fn image_area(geometry: Geometry, aspect: f32, screen: &Screen) -> Rectangle {
+        super::letterbox(aspect, Regions::for_screen(geometry, screen).graphic)
+    }
+
+    /// Where everything goes on `geometry` for `screen`: the whole display
+    /// is the graphic where the label goes to a braille line.
+    pub fn for_screen(geometry: Geometry, screen: &Screen) -> Regions {
+        if screen.label_on_line {
+            Regions {
+                label: None,
+                indicator: None,
+                graphic: geometry.bounds(),
+            }
+        } else {
+            Regions::of(geometry)
+        }
+    }
+
+    /// Where everything goes on `geometry` with the label on the pins.
     pub fn of(geometry: Geometry) -> Regions {
         let (w, h) = (geometry.width, geometry.height);
         if w < MIN_LABELLED.width || h < MIN_LABELLED.height {
@@ -261,42 +303,67 @@ impl Regions {
     }
 }
 
-/// The frame for `screen`: the view of the relief in the graphic region,
-/// cleaned of isolated pins, then the label and the indicator.
+/// The frame for `screen` (settled on `representations`, see
+/// [`Screen::settled`]): the view in the graphic region, through the
+/// legibility rules (no raised feature under [`MIN_FEATURE`] pins, rings of
+/// the contour view under [`MIN_CONTOUR_RING`]), the patient's side marked,
+/// then the label and the indicator.
 pub fn compose(
     relief: &Relief,
     representations: &Representations,
     screen: &Screen,
     geometry: Geometry,
 ) -> PinFrame {
+    let screen = screen.settled(representations);
     let mut frame = PinFrame::flat(geometry);
-    let regions = Regions::of(geometry);
+    let regions = Regions::for_screen(geometry, &screen);
     let top = geometry.levels - 1;
-    let field: Vec<f32> = match screen.view {
-        View::Heightmap => relief.heights.clone(),
-        View::Contour => unit(&representations.contour),
-        View::Grayscale => unit(&representations.grayscale),
-        View::Cam => match &representations.cam {
-            Some(cam) => unit(cam),
-            None => relief.heights.clone(),
-        },
+    let crop = screen.viewport.crop(RELIEF_SIZE);
+    let view = screen.shown();
+    let drawn = match (view, &representations.reading.anatomy) {
+        (View::Anatomy | View::Opacity, Ok(anatomy)) => {
+            let dense = (view == View::Opacity).then(|| {
+                let pneumonia = screen
+                    .finding
+                    .is_some_and(|f| f.verdict == Verdict::Pneumonia);
+                let hot: Option<Vec<bool>> = representations
+                    .cam
+                    .as_ref()
+                    .filter(|_| pneumonia)
+                    .map(|cam| cam.as_raw().iter().map(|&v| v == 255).collect());
+                opaque(anatomy, hot.as_deref())
+            });
+            draw_anatomy(
+                &mut frame,
+                anatomy,
+                dense.as_deref(),
+                crop,
+                relief.aspect,
+                regions.graphic,
+            )
+        }
+        _ => draw_field_view(
+            &mut frame,
+            view,
+            relief,
+            representations,
+            &screen,
+            crop,
+            regions.graphic,
+        ),
     };
-    let (x0, y0, s) = screen.viewport.crop(RELIEF_SIZE);
-    let crop: Vec<f32> = (y0..y0 + s)
-        .flat_map(|y| &field[y * RELIEF_SIZE + x0..y * RELIEF_SIZE + x0 + s])
-        .copied()
-        .collect();
-    let levels = geometry.levels;
-    let binarisation = screen.binarisation;
-    let tone = move |v: f32| match (screen.view, levels) {
-        // A contour line anywhere under a pin raises it: thin lines would
-        // otherwise average away.
-        (View::Contour, _) => u8::from(v > 0.0) * top,
-        (_, 2) => binarise(v, binarisation),
-        _ => quantise(v, levels),
+    let min_pins = if view == View::Contour {
+        MIN_CONTOUR_RING
+    } else {
+        MIN_FEATURE
     };
-    let drawn = frame.draw_field_with(&crop, s, relief.aspect, regions.graphic, tone);
-    remove_isolated(&mut frame, drawn);
+    // The marker first: clearing its gap may leave a speck behind. Not
+    // on a lateral film: its sides are front and back.
+    let labelled = regions.label.is_some() || screen.label_on_line;
+    if labelled && representations.reading.frontal {
+        draw_side_marker(&mut frame, drawn);
+    }
+    remove_specks(&mut frame, drawn, min_pins);
     if let (Some(label), Some(indicator)) = (regions.label, regions.indicator) {
         // Labels are made above from ASCII words and digits, all of which
         // have braille (a test checks every combination).
@@ -306,6 +373,68 @@ pub fn compose(
         draw_indicator(&mut frame, indicator, screen.finding.map(|f| f.verdict));
     }
     frame
+}
+
+/// Rings of the contour view smaller than this many pins are dropped: a
+/// finger cannot follow a ring it cannot get inside.
+pub const MIN_CONTOUR_RING: usize = 5;
+
+/// Draws a view sampled from a 224 x 224 field (relief, contour,
+/// grayscale, CAM) into the graphic; returns the pins drawn on.
+fn draw_field_view(
+    frame: &mut PinFrame,
+    view: View,
+    relief: &Relief,
+    representations: &Representations,
+    screen: &Screen,
+    (x0, y0, s): (usize, usize, usize),
+    graphic: Rectangle,
+) -> Rectangle {
+    let field: Vec<f32> = match view {
+        View::Contour => unit(&representations.contour),
+        View::Grayscale => unit(&representations.grayscale),
+        View::Cam => match &representations.cam {
+            Some(cam) => unit(cam),
+            None => relief.heights.clone(),
+        },
+        View::Anatomy | View::Opacity | View::Relief => relief.heights.clone(),
+    };
+    let crop: Vec<f32> = (y0..y0 + s)
+        .flat_map(|y| &field[y * RELIEF_SIZE + x0..y * RELIEF_SIZE + x0 + s])
+        .copied()
+        .collect();
+    let levels = frame.geometry().levels;
+    let top = levels - 1;
+    let binarisation = screen.binarisation;
+    // At most MAX_LEVELS heights in a picture, spread over the display's.
+    let bands = levels.min(MAX_LEVELS);
+    let tone = move |v: f32| match (view, levels) {
+        // A contour line anywhere under a pin raises it: thin lines would
+        // otherwise average away.
+        (View::Contour, _) => u8::from(v > 0.0) * top,
+        (_, 2) => binarise(v, binarisation),
+        _ => {
+            let band = u16::from(quantise(v, bands));
+            (band * u16::from(top) / u16::from(bands - 1)) as u8
+        }
+    };
+    frame.draw_field_with(&crop, s, relief.aspect, graphic, tone)
+}
+
+/// The braille letter "r" (dots 1-2-3-5) in the picture's top-left corner,
+/// with an empty pin around it: the patient's right, which on a film in
+/// the usual convention (the scan room turns every film to it) is the
+/// viewer's left. On every view and zoom, so that no one reads a side
+/// the wrong way round. Left out on a picture too small to spare it.
+pub fn draw_side_marker(frame: &mut PinFrame, picture: Rectangle) {
+    let cell = Rectangle::new(picture.top_left, Size::new(2, CELL_ROWS as u32));
+    if picture.size.width < 12 || picture.size.height < 8 {
+        return;
+    }
+    clear_around(frame, cell, picture);
+    let top = frame.geometry().levels - 1;
+    let cells = braille::cells("r").unwrap_or_default();
+    braille::draw_cells(frame, &cells, picture.top_left, 1, top);
 }
 
 fn unit(image: &image::GrayImage) -> Vec<f32> {
@@ -321,27 +450,6 @@ pub fn binarise(v: f32, binarisation: Binarisation) -> u8 {
     match binarisation {
         Binarisation::Threshold => u8::from(v >= 0.5),
         Binarisation::Bands => quantise(v, 4) % 2,
-    }
-}
-
-/// Lowers every raised pin in `area` none of whose eight neighbours (inside
-/// `area`) is raised. A lone pin is what noise makes, not anatomy, and
-/// tactile-graphics practice asks for marks a finger can follow: a single
-/// isolated dot reads as a braille dot or a fault.
-pub fn remove_isolated(frame: &mut PinFrame, area: Rectangle) {
-    let raised = |frame: &PinFrame, p: Point| area.contains(p) && frame.height(p).unwrap_or(0) > 0;
-    let lone: Vec<Point> = area
-        .points()
-        .filter(|&p| raised(frame, p))
-        .filter(|&p| {
-            (-1..=1)
-                .flat_map(|dy| (-1..=1).map(move |dx| Point::new(dx, dy)))
-                .filter(|&d| d != Point::zero())
-                .all(|d| !raised(frame, p + d))
-        })
-        .collect();
-    for p in lone {
-        frame.set(p, 0);
     }
 }
 

@@ -4,13 +4,18 @@
 //!
 //! Pure functions of owned values: no hardware, no files, no printing.
 
+pub mod anatomy;
 pub mod braille;
 mod contour;
 mod density;
 pub mod features;
 mod frame;
 pub mod layout;
+pub mod legibility;
+mod mask;
+pub mod reading;
 mod representations;
+mod view;
 
 pub use contour::{segments, Segment};
 pub use density::{
@@ -19,6 +24,7 @@ pub use density::{
 };
 pub use features::Features;
 pub use frame::{letterbox, quantise, Geometry, GeometryError, PinFrame, PinHeight};
+pub use mask::Mask;
 pub use representations::{
     representations, Representations, CONTOUR_LEVELS, CONTOUR_SMOOTHING_SIGMA,
 };
@@ -31,12 +37,7 @@ pub use crate::imaging::{normalise, DepthSource, Relief, RELIEF_SIZE};
 /// The density relief of a scan: bilinear resize to 224x224 (as in the
 /// paper), then [`density_relief`].
 pub fn density_relief_of(scan: &Scan) -> Relief {
-    let grid = resample::resize_bilinear(
-        &scan.pixels,
-        scan.width as usize,
-        scan.height as usize,
-        (RELIEF_SIZE, RELIEF_SIZE),
-    );
+    let grid = reading::film_grid(scan);
     Relief {
         heights: density_relief(&grid, RELIEF_SIZE),
         aspect: scan.aspect(),

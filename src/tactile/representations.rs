@@ -1,11 +1,13 @@
 //! The paper's three tactile representations of a relief, as 8-bit images on
-//! the relief's 224x224 grid: grayscale, contours and heightmap; and, where
-//! the classifier gave one, its class-activation map over the relief.
+//! the relief's 224x224 grid: grayscale, contours and heightmap; where the
+//! classifier gave one, its class-activation map over the relief; and the
+//! film's [`Reading`] (its anatomy) for the reading views.
 
 use image::{GrayImage, Luma};
 
 use super::contour::segments;
 use super::density::percentile_stretch;
+use super::reading::Reading;
 use super::{Relief, RELIEF_SIZE};
 use crate::imaging::resample::{gaussian_blur, resize_bilinear};
 
@@ -23,7 +25,7 @@ pub const CONTOUR_SMOOTHING_SIGMA: f64 = 2.0;
 const GRAYSCALE_STRETCH: (f64, f64) = (0.02, 0.98);
 
 /// The three representations of one relief.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Representations {
     /// For sighted helpers: the relief stretched between its 2nd and 98th
     /// percentiles, bright = near. Shows what the finger gets, with contrast.
@@ -37,6 +39,8 @@ pub struct Representations {
     /// relief at half height, and the map's hot zone (at least
     /// [`CAM_HOT`]) raised above all of it. See [`Representations::with_cam`].
     pub cam: Option<GrayImage>,
+    /// The film and its anatomy, for the anatomy and opacity views.
+    pub reading: Reading,
 }
 
 /// Class-activation values from which the CAM view raises a zone: the top
@@ -62,8 +66,9 @@ impl Representations {
     }
 }
 
-/// Makes the three representations of `relief`.
-pub fn representations(relief: &Relief) -> Representations {
+/// Makes the three representations of `relief`, keeping the film's
+/// `reading` beside them.
+pub fn representations(relief: &Relief, reading: Reading) -> Representations {
     let size = RELIEF_SIZE as u32;
     let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
     let image_of = |values: &[f32]| {
@@ -77,6 +82,7 @@ pub fn representations(relief: &Relief) -> Representations {
         contour: contour_image(&relief.heights),
         heightmap: image_of(&relief.heights),
         cam: None,
+        reading,
     }
 }
 
@@ -117,7 +123,10 @@ mod tests {
 
     #[test]
     fn heightmap_is_the_relief_in_eight_bits() {
-        let reps = representations(&ramp());
+        let reps = representations(
+            &ramp(),
+            Reading::of_film(vec![0.5; RELIEF_SIZE * RELIEF_SIZE]),
+        );
         assert_eq!(reps.heightmap.get_pixel(0, 5).0[0], 0);
         assert_eq!(reps.heightmap.get_pixel(223, 5).0[0], 255);
         assert_eq!(
@@ -128,7 +137,10 @@ mod tests {
 
     #[test]
     fn contours_of_a_ramp_are_four_vertical_lines() {
-        let reps = representations(&ramp());
+        let reps = representations(
+            &ramp(),
+            Reading::of_film(vec![0.5; RELIEF_SIZE * RELIEF_SIZE]),
+        );
         let lit: Vec<u32> = (0..224)
             .filter(|&x| reps.contour.get_pixel(x, 100).0[0] == 255)
             .collect();

@@ -28,7 +28,9 @@ pub use packet::Key;
 use packet::{cmd, keys_down, BoardInfo, Decoded, Decoder, LineReply, Packet};
 
 use super::link::{transact, Exchange, Link, RetryPolicy, Step};
-use super::{check_geometry, DeviceError, DisplayFault, DisplayKind, KeyEvent, Keys, PinDisplay};
+use super::{
+    check_geometry, BrailleLine, DeviceError, DisplayFault, DisplayKind, KeyEvent, Keys, PinDisplay,
+};
 use crate::tactile::{Geometry, PinFrame};
 
 /// Serial speed of the FTDI link.
@@ -212,6 +214,16 @@ impl<L: Read + Write> DotPadLink<L> {
     }
 }
 
+impl<L: Read + Write> BrailleLine for DotPadLink<L> {
+    fn cells(&self) -> usize {
+        usize::from(self.board.text_cells)
+    }
+
+    fn show_cells(&mut self, cells: &[u8]) -> Result<(), DeviceError> {
+        self.show_text(cells)
+    }
+}
+
 /// One request as the Dot Pad driver sends it.
 #[derive(Debug)]
 pub enum Request {
@@ -323,6 +335,14 @@ impl<L: Read + Write> PinDisplay for DotPadLink<L> {
             self.shown[line] = Some(cells);
         }
         Ok(())
+    }
+
+    fn braille_line(&mut self) -> Option<&mut dyn BrailleLine> {
+        if self.board.has_text_line() {
+            Some(self)
+        } else {
+            None
+        }
     }
 
     fn keys(&mut self) -> Option<&mut dyn Keys> {

@@ -1,7 +1,9 @@
 //! The Graphiti's firmware as the API specification describes it; with
 //! `library_checksum`, one that checks checksums the way Orbit's own host
 //! library computes them (the two disagree for frames with a 0x1B data
-//! byte, and which one a real Graphiti checks is unknown).
+//! byte, and which one a real Graphiti checks is unknown); with `plus`, a
+//! Graphiti Plus (spec v1.2): its name, its braille line (0x80) and its
+//! 0x33 key reports.
 
 use embedded_graphics::prelude::Point;
 
@@ -11,17 +13,23 @@ use crate::device::graphiti::{id, MAX_BLINK};
 use crate::tactile::{Geometry, PinFrame};
 
 const NAME: &str = "Graphiti (touchray emulator)";
+/// Graphiti Plus firmware answers its name as "Graphiti Plus".
+const PLUS_NAME: &str = "Graphiti Plus (touchray emulator)";
+/// [`GraphitiFirmware::press`] on a Graphiti Plus: this bit in the key
+/// code makes the press long (press type 0x04).
+pub const PLUS_LONG: u8 = 0x40;
 const TOP: u8 = 4;
 
 pub(crate) struct GraphitiFirmware {
     convention: Convention,
+    plus: bool,
     decoder: Decoder,
     /// The last reply, resent on a NACK until ACKed.
     unacked: Option<Vec<u8>>,
 }
 
 impl GraphitiFirmware {
-    pub(crate) fn new(library_checksum: bool) -> Self {
+    pub(crate) fn new(library_checksum: bool, plus: bool) -> Self {
         let convention = if library_checksum {
             Convention::Library
         } else {
@@ -29,6 +37,7 @@ impl GraphitiFirmware {
         };
         GraphitiFirmware {
             convention,
+            plus,
             decoder: Decoder::checking(Direction::ToDevice, convention),
             unacked: None,
         }
@@ -70,7 +79,19 @@ impl GraphitiFirmware {
             b
         };
         match command {
-            id::DEVICE_NAME => self.send(cx, encode(command, &padded(NAME, 30))),
+            id::DEVICE_NAME => {
+                let name = if self.plus { PLUS_NAME } else { NAME };
+                self.send(cx, encode(command, &padded(name, 30)))
+            }
+            id::UPDATE_BRAILLE if self.plus => {
+                // A length byte of 40, then the whole line (spec 4.3.14).
+                let ok = data.first() == Some(&40) && data.len() == 41;
+                if ok {
+                    cx.record().text_line = data[1..].to_vec();
+                    cx.record().updates += 1;
+                }
+                self.status(cx, if ok { 0 } else { 1 });
+            }
             id::RESOLUTION => self.send(cx, encode(command, b"60|40")),
             id::HEIGHT_LEVELS => self.send(cx, encode(command, b"4")),
             0x01 | 0x02 | 0x04 | 0x05 => self.send(cx, encode(command, &padded("1.2", 15))),
@@ -180,8 +201,18 @@ impl Firmware for GraphitiFirmware {
     }
 
     fn press(&mut self, key: u8, cx: &mut Context) -> bool {
-        // `key` is the second key-report byte: arrows, Select, Space.
-        cx.reply(encode(id::KEY_REPORT, &[0, key, 0]));
+        if self.plus {
+            // `key`: the bit (0..64) of the 8 key bytes of a 0x33 report,
+            // plus PLUS_LONG for a long press.
+            let bit = usize::from(key & 0x3F);
+            let mut report = [0u8; 9];
+            report[bit / 8] |= 1 << (bit % 8);
+            report[8] = if key & PLUS_LONG != 0 { 0x04 } else { 0x02 };
+            cx.reply(encode(id::KEY_REPORT_PLUS, &report));
+        } else {
+            // `key` is the second key-report byte: arrows, Select, Space.
+            cx.reply(encode(id::KEY_REPORT, &[0, key, 0]));
+        }
         true
     }
 }

@@ -7,6 +7,7 @@
 
 mod dotpad;
 pub use dotpad::FUNCTION_KEYS as DOTPAD_FUNCTION_KEYS;
+pub use graphiti::PLUS_LONG as GRAPHITI_PLUS_LONG;
 mod graphiti;
 mod pinarray;
 
@@ -70,6 +71,9 @@ pub struct Options {
     pub link: Option<PathBuf>,
     /// Write the pins shown here as PNG after every change.
     pub png: Option<PathBuf>,
+    /// Graphiti: be a Graphiti Plus (its name, braille line and 0x33 key
+    /// reports).
+    pub graphiti_plus: bool,
 }
 
 /// What the emulated device has done, for tests and the command line.
@@ -90,7 +94,8 @@ pub struct Record {
     /// Times the terminal vanished.
     pub vanished: u64,
     /// The cells of a braille text line (Dot Pad: in the device's dot
-    /// order), empty where none was shown.
+    /// order; Graphiti Plus: bits 0-7 = dots 1-8), empty where none was
+    /// shown.
     pub text_line: Vec<u8>,
 }
 
@@ -172,9 +177,13 @@ pub(crate) trait Firmware: Send {
     fn press(&mut self, key: u8, cx: &mut Context) -> bool;
 }
 
-fn firmware(kind: Kind, faults: &Faults) -> Box<dyn Firmware> {
+fn firmware(kind: Kind, options: &Options) -> Box<dyn Firmware> {
+    let faults = &options.faults;
     match kind {
-        Kind::Graphiti => Box::new(graphiti::GraphitiFirmware::new(faults.library_checksum)),
+        Kind::Graphiti => Box::new(graphiti::GraphitiFirmware::new(
+            faults.library_checksum,
+            options.graphiti_plus,
+        )),
         Kind::DotPad => Box::new(dotpad::DotPadFirmware::new()),
         Kind::PinArray => Box::new(pinarray::PinArrayFirmware::new(faults.stale_seq)),
     }
@@ -245,7 +254,7 @@ fn open_terminal(link: Option<&Path>) -> Result<(Terminal, PathBuf), DeviceError
 impl Emulator {
     /// Opens a pseudo-terminal and starts the firmware of `kind` on it.
     pub fn start(kind: Kind, options: Options) -> Result<Emulator, DeviceError> {
-        let fw = firmware(kind, &options.faults);
+        let fw = firmware(kind, &options);
         let (terminal, path) = open_terminal(options.link.as_deref())?;
         let shared = Arc::new(Shared {
             record: Mutex::new(Record {

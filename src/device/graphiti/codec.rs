@@ -97,7 +97,9 @@ pub fn data_len(command: u8, direction: Direction) -> Option<usize> {
         (id::HEIGHT_LEVELS, ToHost) => 1,
         (id::DEVICE_NAME, ToHost) => 30,
         (0x20, ToHost) => 2400,
-        (id::KEY_REPORT | id::KEY_REPORT_PLUS, ToHost) => 3,
+        (id::KEY_REPORT, ToHost) => 3,
+        (id::KEY_REPORT_PLUS, ToHost) => 9,
+        (id::UPDATE_BRAILLE, ToDevice) => 1 + super::BRAILLE_CELLS,
         (id::GESTURE | id::STATUS, ToHost) => 1,
         _ => return None,
     })

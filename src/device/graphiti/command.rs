@@ -38,6 +38,9 @@ pub enum Command {
     },
     /// 0x61: a buzz at 200 Hz, 80 % duty, for this many ms.
     Vibrate(u16),
+    /// 0x80, Graphiti Plus: the braille line's 40 cells (bit 0-7 = dots
+    /// 1-8).
+    UpdateBraille(Vec<u8>),
 }
 
 impl Command {
@@ -53,6 +56,7 @@ impl Command {
             Command::UpdateRow(..) => id::ONE_ROW,
             Command::OnePin { .. } => id::ONE_PIN,
             Command::Vibrate(_) => id::VIBRATE,
+            Command::UpdateBraille(_) => id::UPDATE_BRAILLE,
         }
     }
 
@@ -72,6 +76,7 @@ impl Command {
                 let [hi, lo] = ms.to_be_bytes();
                 vec![200, 80, hi, lo]
             }
+            Command::UpdateBraille(cells) => [&[cells.len() as u8], cells.as_slice()].concat(),
         }
     }
 
@@ -87,7 +92,8 @@ impl Command {
             Command::UpdateDisplay(_)
             | Command::UpdateRow(..)
             | Command::OnePin { .. }
-            | Command::Vibrate(_) => Expect::Status,
+            | Command::Vibrate(_)
+            | Command::UpdateBraille(_) => Expect::Status,
         }
     }
 }
@@ -106,6 +112,7 @@ impl std::fmt::Display for Command {
             Command::UpdateRow(row, _) => write!(f, "update row {row}"),
             Command::OnePin { row, column, .. } => write!(f, "pin {row},{column}"),
             Command::Vibrate(_) => write!(f, "vibrate"),
+            Command::UpdateBraille(_) => write!(f, "update braille line"),
         }
     }
 }

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use super::link::{transact, Link, RetryPolicy};
 use super::{
-    check_geometry, play_blocking, DeviceError, DisplayKind, Haptic, KeyEvent, Keys, Pattern,
-    PinDisplay, Vibrator,
+    check_geometry, play_blocking, BrailleLine, DeviceError, DisplayKind, Haptic, KeyEvent, Keys,
+    Pattern, PinDisplay, Vibrator,
 };
 use crate::tactile::{Geometry, PinFrame};
 
@@ -30,6 +30,14 @@ use crate::tactile::{Geometry, PinFrame};
 pub const BAUD: u32 = 115_200;
 /// USB vendor:product ids of the Graphiti and the Graphiti Plus.
 pub const USB_IDS: [(u16, u16); 2] = [(0x1FC9, 0x8217), (0x0483, 0xA366)];
+/// Cells of a Graphiti Plus's braille line.
+pub const BRAILLE_CELLS: usize = 40;
+/// The name a Graphiti Plus answers with (then padding).
+pub const PLUS_NAME: &str = "Graphiti Plus";
+/// A Graphiti Plus reports a long press once it has ended; its events are
+/// dated this far apart, so that a reader's long-press threshold under
+/// it sees a long press.
+pub const PLUS_LONG_HOLD: Duration = Duration::from_millis(1500);
 /// Largest blink period the device takes, in 100 ms steps.
 pub const MAX_BLINK: u8 = 50;
 
@@ -55,8 +63,11 @@ pub mod id {
     pub const KEY_EVENTS: u8 = 0x31;
     /// A key report from a Graphiti (3 bytes).
     pub const KEY_REPORT: u8 = 0x32;
-    /// A key report from a Graphiti Plus (3 bytes).
+    /// A key report from a Graphiti Plus (8 key bytes, then the press
+    /// type: 0x02 short, 0x04 long).
     pub const KEY_REPORT_PLUS: u8 = 0x33;
+    /// Graphiti Plus: the braille line, a length byte (40) and 40 cells.
+    pub const UPDATE_BRAILLE: u8 = 0x80;
     /// Touch events on (1) or off (0).
     pub const TOUCH_EVENTS: u8 = 0x41;
     /// A gesture (1 byte).
@@ -76,7 +87,7 @@ mod command;
 mod keys;
 
 pub use command::{Attempt, Command};
-pub use keys::{keys_in_report, Gesture, Key};
+pub use keys::{keys_in_plus_report, keys_in_report, Gesture, Key, Panning, PlusPress};
 
 use codec::{Convention, Decoded, Decoder, Direction, START};
 
@@ -150,6 +161,14 @@ impl<L: Read + Write> GraphitiLink<L> {
         &self.name
     }
 
+    /// Whether the device is a Graphiti Plus (it answers its name as
+    /// "Graphiti Plus"), with a braille line and 0x33 key reports.
+    pub fn is_plus(&self) -> bool {
+        self.name
+            .trim_end_matches(['\0', ' '])
+            .starts_with(PLUS_NAME)
+    }
+
     /// The checksum convention the device accepted last (the spec's until
     /// a frame with a 0x1B data byte showed otherwise).
     pub fn convention(&self) -> Convention {
@@ -198,17 +217,29 @@ impl<L: Read + Write> GraphitiLink<L> {
 
     /// Queues key and gesture reports as key presses; true if it was one.
     fn take_event(&mut self, command: u8, data: &[u8]) -> bool {
-        let keys = match command {
-            id::KEY_REPORT | id::KEY_REPORT_PLUS => keys_in_report(data),
-            id::GESTURE => Gesture::from_id(data[0])
-                .map(Key::Gesture)
-                .into_iter()
-                .collect(),
+        let (keys, long) = match command {
+            id::KEY_REPORT => (keys_in_report(data), false),
+            id::KEY_REPORT_PLUS => {
+                let (keys, press) = keys_in_plus_report(data);
+                (keys, press == PlusPress::Long)
+            }
+            id::GESTURE => (
+                Gesture::from_id(data[0])
+                    .map(Key::Gesture)
+                    .into_iter()
+                    .collect(),
+                false,
+            ),
             _ => return false,
         };
-        let at = Instant::now();
+        let released = Instant::now();
+        let pressed_at = if long {
+            released.checked_sub(PLUS_LONG_HOLD).unwrap_or(released)
+        } else {
+            released
+        };
         for key in keys {
-            for pressed in [true, false] {
+            for (pressed, at) in [(true, pressed_at), (false, released)] {
                 self.events.push_back(KeyEvent {
                     key: super::Key::Graphiti(key),
                     pressed,
@@ -217,6 +248,21 @@ impl<L: Read + Write> GraphitiLink<L> {
             }
         }
         true
+    }
+}
+
+impl<L: Read + Write> BrailleLine for GraphitiLink<L> {
+    fn cells(&self) -> usize {
+        BRAILLE_CELLS
+    }
+
+    /// Sends the whole line (0x80: the device has no per-cell update). A
+    /// cell with dots 1-2-4-5 is the byte 0x1B, escaped on the wire; the
+    /// driver's checksum fallback covers a firmware that counts it.
+    fn show_cells(&mut self, cells: &[u8]) -> Result<(), DeviceError> {
+        let mut line = cells.to_vec();
+        line.resize(BRAILLE_CELLS, 0);
+        self.send(Command::UpdateBraille(line)).map(|_| ())
     }
 }
 
@@ -295,6 +341,14 @@ impl<L: Read + Write> PinDisplay for GraphitiLink<L> {
 
     fn keys(&mut self) -> Option<&mut dyn Keys> {
         Some(self)
+    }
+
+    fn braille_line(&mut self) -> Option<&mut dyn BrailleLine> {
+        if self.is_plus() {
+            Some(self)
+        } else {
+            None
+        }
     }
 
     fn vibrator(&mut self) -> Option<&mut dyn Vibrator> {

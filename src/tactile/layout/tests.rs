@@ -1,5 +1,12 @@
 use super::*;
+use crate::tactile::reading::Reading;
 use crate::tactile::{representations, DepthSource};
+
+/// The representations of a synthetic relief, its heights standing in for
+/// the film (no anatomy in them: the anatomy views show the relief).
+fn reps_of(relief: &Relief) -> Representations {
+    representations(relief, Reading::of_film(relief.heights.clone()))
+}
 
 fn ramp_relief() -> Relief {
     // Heights rise left to right.
@@ -27,13 +34,23 @@ fn the_label_names_verdict_confidence_view_and_zoom() {
         finding: finding(Verdict::Pneumonia, 0.934),
         ..Screen::default()
     };
+    assert_eq!(screen.label(), "pneu 93 an");
     screen.viewport.zoom_in();
-    assert_eq!(screen.label(), "pneu 93 hm z2");
+    assert_eq!(
+        screen.label(),
+        "pneu an z2mm",
+        "zoomed: where the view is, no percentage"
+    );
+    for pan in [Pan::Left, Pan::Left, Pan::Up, Pan::Up] {
+        screen.viewport.pan(pan);
+    }
+    assert_eq!(screen.label(), "pneu an z2ru", "the patient's right upper");
+    screen.viewport = Viewport::default();
     screen.finding = finding(Verdict::Normal, 0.04);
     screen.view = View::Contour;
-    assert_eq!(screen.label(), "norm 96 ct z2");
+    assert_eq!(screen.label(), "norm 96 ct");
     screen.finding = None;
-    assert_eq!(screen.label(), "nomodel ct z2");
+    assert_eq!(screen.label(), "nomodel ct");
     screen.finding = Some(Finding {
         verdict: Verdict::Pneumonia,
         p_pneumonia: 0.81,
@@ -42,19 +59,93 @@ fn the_label_names_verdict_confidence_view_and_zoom() {
             level: crate::finding::Level::Lower,
         }),
     });
-    assert_eq!(screen.label(), "pneu 81 rl ct z2");
+    assert_eq!(screen.label(), "pneu 81 rl ct");
     screen.finding = finding(Verdict::OutOfRange, 0.99);
     assert_eq!(
         screen.label(),
-        "outside ct z2",
+        "outside ct",
         "no percentage when the model abstains"
+    );
+}
+
+#[test]
+fn without_anatomy_the_relief_stands_in_and_the_label_says_so() {
+    let relief = ramp_relief();
+    let reps = reps_of(&relief);
+    let screen = Screen::default().settled(&reps);
+    assert!(screen.no_anatomy.is_some());
+    assert_eq!(screen.shown(), View::Relief);
+    assert_eq!(screen.label(), "nomodel na");
+    let relief_screen = Screen {
+        view: View::Relief,
+        ..Screen::default()
+    };
+    let graphic = |s: &Screen| -> Vec<Vec<u8>> {
+        compose(&relief, &reps, s, Geometry::GRAPHITI)
+            .rows()
+            .skip(GRAPHIC_TOP as usize)
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    assert!(graphic(&screen) == graphic(&relief_screen));
+}
+
+#[test]
+fn a_chest_phantom_gets_its_anatomy_and_out_of_range_does_not() {
+    let film = crate::tactile::anatomy::tests_support::phantom(&[]);
+    let relief = Relief {
+        heights: film.clone(),
+        aspect: 1.0,
+        source: DepthSource::Density,
+    };
+    let reps = representations(&relief, Reading::of_film(film));
+    let screen = Screen::default().settled(&reps);
+    assert_eq!(screen.shown(), View::Anatomy);
+    let outside = Screen {
+        finding: finding(Verdict::OutOfRange, 0.5),
+        ..Screen::default()
+    }
+    .settled(&reps);
+    assert_eq!(
+        outside.no_anatomy,
+        Some(crate::tactile::anatomy::AnatomyProblem::OutOfRange)
+    );
+    assert_eq!(outside.shown(), View::Relief);
+}
+
+#[test]
+fn the_side_marker_stands_apart_in_the_top_left_corner() {
+    let relief = ramp_relief();
+    let reps = reps_of(&relief);
+    let screen = Screen {
+        view: View::Grayscale,
+        ..Screen::default()
+    };
+    let frame = compose(&relief, &reps, &screen, Geometry::GRAPHITI);
+    let area = Regions::image_area(Geometry::GRAPHITI, relief.aspect, &screen);
+    let at = |dx: i32, dy: i32| frame.height(area.top_left + Point::new(dx, dy)).unwrap();
+    // "r" = dots 1-2-3-5: left column full, right column middle only.
+    let cell: Vec<u8> = (0..3).flat_map(|y| [at(0, y), at(1, y)]).collect();
+    assert_eq!(cell, [4, 0, 4, 4, 4, 0]);
+    // An empty pin to its right and below it.
+    assert!((0..4).all(|y| at(2, y) == 0) && (0..3).all(|x| at(x, 3) == 0));
+    // A lateral film has no right side to mark: the picture is untouched.
+    let mut lateral = reps_of(&relief);
+    lateral.reading.frontal = false;
+    let unmarked = compose(&relief, &lateral, &screen, Geometry::GRAPHITI);
+    let at = |dx: i32, dy: i32| unmarked.height(area.top_left + Point::new(dx, dy)).unwrap();
+    assert_ne!(
+        (0..3)
+            .flat_map(|y| [at(0, y), at(1, y)])
+            .collect::<Vec<_>>(),
+        [4, 0, 4, 4, 4, 0]
     );
 }
 
 #[test]
 fn the_label_row_is_braille_above_an_empty_row() {
     let relief = ramp_relief();
-    let reps = representations(&relief);
+    let reps = reps_of(&relief);
     let screen = Screen {
         finding: finding(Verdict::Pneumonia, 0.93),
         ..Screen::default()
@@ -73,7 +164,7 @@ fn the_label_row_is_braille_above_an_empty_row() {
 #[test]
 fn indicators_feel_different() {
     let relief = ramp_relief();
-    let reps = representations(&relief);
+    let reps = reps_of(&relief);
     let zone = |verdict| {
         let screen = Screen {
             finding: finding(verdict, 0.5),
@@ -127,7 +218,7 @@ fn zoom_and_pan_move_the_crop_and_stop_at_the_edges() {
 #[test]
 fn zooming_in_on_the_right_shows_higher_pins() {
     let relief = ramp_relief();
-    let reps = representations(&relief);
+    let reps = reps_of(&relief);
     let mut screen = Screen::default();
     let mean = |frame: &PinFrame| {
         let rows: Vec<&[u8]> = frame.rows().skip(GRAPHIC_TOP as usize).collect();
@@ -147,18 +238,6 @@ fn zooming_in_on_the_right_shows_higher_pins() {
 }
 
 #[test]
-fn isolated_pins_are_removed_and_pairs_kept() {
-    let mut frame = PinFrame::flat(Geometry::new(6, 6, 5).unwrap());
-    frame.set(Point::new(1, 1), 3);
-    frame.set(Point::new(4, 4), 2);
-    frame.set(Point::new(5, 5), 2);
-    remove_isolated(&mut frame, Geometry::new(6, 6, 5).unwrap().bounds());
-    assert_eq!(frame.height(Point::new(1, 1)), Some(0));
-    assert_eq!(frame.height(Point::new(4, 4)), Some(2));
-    assert_eq!(frame.height(Point::new(5, 5)), Some(2));
-}
-
-#[test]
 fn binary_displays_get_threshold_or_bands() {
     assert_eq!(binarise(0.49, Binarisation::Threshold), 0);
     assert_eq!(binarise(0.5, Binarisation::Threshold), 1);
@@ -168,7 +247,7 @@ fn binary_displays_get_threshold_or_bands() {
         .collect();
     assert_eq!(bands, vec![0, 1, 0, 1]);
     let relief = ramp_relief();
-    let reps = representations(&relief);
+    let reps = reps_of(&relief);
     let frame = compose(
         &relief,
         &reps,
@@ -187,21 +266,33 @@ fn every_label_has_braille() {
         Some(Verdict::Uncertain),
         Some(Verdict::OutOfRange),
     ] {
-        let mut screen = Screen {
-            finding: verdict.map(|v| Finding {
-                verdict: v,
-                p_pneumonia: 1.0,
-                zone: None,
-            }),
-            ..Screen::default()
-        };
-        for _ in 0..4 {
-            screen.view = screen.view.next(true);
-            for _ in ZOOMS {
-                let label = screen.label();
-                let cells = braille::cells(&label).unwrap();
-                assert!(cells.len() <= 18, "{label} fits a 60-pin row");
-                screen.viewport.zoom_in();
+        for view in VIEWS {
+            for no_anatomy in [
+                None,
+                Some(crate::tactile::anatomy::AnatomyProblem::OutOfRange),
+            ] {
+                let mut screen = Screen {
+                    view,
+                    no_anatomy,
+                    // A zone comes with pneumonia and uncertain calls only.
+                    finding: verdict.map(|v| Finding {
+                        verdict: v,
+                        p_pneumonia: 1.0,
+                        zone: matches!(v, Verdict::Pneumonia | Verdict::Uncertain).then_some(
+                            crate::finding::Zone {
+                                side: crate::finding::Side::Both,
+                                level: crate::finding::Level::Middle,
+                            },
+                        ),
+                    }),
+                    ..Screen::default()
+                };
+                for _ in ZOOMS {
+                    let label = screen.label();
+                    let cells = braille::cells(&label).unwrap();
+                    assert!(cells.len() <= 18, "{label} fits a 60-pin row");
+                    screen.viewport.zoom_in();
+                }
             }
         }
     }
@@ -219,7 +310,7 @@ fn the_cam_view_raises_where_the_model_looked_above_the_relief() {
     let relief = ramp_relief();
     // Hot in the left half only, where the ramp is lowest.
     let cam: Vec<f32> = (0..64 * 64).map(|i| f32::from(i % 64 < 32)).collect();
-    let reps = representations(&relief).with_cam(&relief, &cam, 64, 64);
+    let reps = reps_of(&relief).with_cam(&relief, &cam, 64, 64);
     let screen = Screen {
         view: View::Cam,
         ..Screen::default()
@@ -235,7 +326,7 @@ fn the_cam_view_raises_where_the_model_looked_above_the_relief() {
     let right = &graphic[graphic.len() - 8..];
     assert!(right.iter().all(|&h| (1..=2).contains(&h)), "{row:?}");
     // Without a map the graphic is the heightmap's (the label differs).
-    let plain = representations(&relief);
+    let plain = reps_of(&relief);
     let graphic = |s: &Screen| -> Vec<Vec<u8>> {
         let frame = compose(&relief, &plain, s, Geometry::GRAPHITI);
         frame
@@ -246,5 +337,10 @@ fn the_cam_view_raises_where_the_model_looked_above_the_relief() {
     };
     assert!(graphic(&screen) == graphic(&Screen::default()));
     assert_eq!(View::Grayscale.next(true), View::Cam);
-    assert_eq!(View::Grayscale.next(false), View::Heightmap);
+    assert_eq!(View::Grayscale.next(false), View::Anatomy);
+    assert_eq!(View::Anatomy.next(false), View::Opacity);
+    assert_eq!(View::Opacity.next(false), View::Relief);
+    assert_eq!(View::Relief.next(false), View::Contour);
+    assert_eq!("opacity".parse::<View>(), Ok(View::Opacity));
+    assert!("heightmap".parse::<View>().is_err());
 }

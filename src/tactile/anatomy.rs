@@ -1,0 +1,376 @@
+//! The anatomy of a frontal chest film, found in the film itself: the two
+//! lung fields, the mediastinum (heart and great vessels) between them, and
+//! how far each lung is denser than its own baseline (the opacity layer).
+//!
+//! No mask data is available to learn from, so this is a classical method,
+//! on the 224 x 224 grid of the film (bright = dense, patient's right on
+//! the left, as [`crate::scan::Scan`] gives it):
+//!
+//! 1. **Smooth** with a Gaussian of [`SMOOTHING_SIGMA`] pixels, more down
+//!    than across (ribs run across the film 6-10 pixels apart on this grid:
+//!    they wash out, the lungs' side borders stay), then stretch between
+//!    the 1st and 99th percentiles.
+//! 2. **Midline**: the brightest column near the centre (the spine and
+//!    mediastinum).
+//! 3. **Each lung row by row** (`rows.rs`): on each side of the midline,
+//!    every row of a lung crosses a dark valley between the bright
+//!    mediastinum and the bright chest wall; the valley nearest the
+//!    midline that is at least half as deep as the row's deepest is the
+//!    lung (the air around the body is often darker, but lies beyond the
+//!    chest wall). Valleys are chained from the clearest row up to the
+//!    apex and down to the diaphragm while each overlaps the last; then
+//!    again, bridging up to `rows::MAX_BRIDGE_ROWS` rows without a valley
+//!    inside the rows the other lung spans (a consolidation interrupts
+//!    the valleys, not the lung).
+//! 4. **Fill and smooth**: each column between its first and last lung
+//!    pixel, a closing of radius [`CLOSING`], holes filled (a dense patch
+//!    inside a lung, with lung above and below it, is still lung).
+//! 5. **A consolidated lung** is not dark, so it may be found only in part.
+//!    Where one lung is less than [`ESTIMATE_BELOW`] of the other's area,
+//!    the other lung mirrored about the midline stands in for its missing
+//!    part (the rib cage is roughly symmetric); the lung is marked
+//!    estimated, and its baseline for the opacity layer is the other
+//!    lung's, since its own is the consolidation.
+//! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
+//!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
+//!    centres at about the same height, a mediastinum between them, and an
+//!    estimated lung found at least [`MIN_FOUND`] by itself. A film that
+//!    fails is shown in the relief view instead, and says so: a wrong
+//!    anatomy is worse than none.
+//! 7. **Mediastinum**: in every row both lungs span, the columns between
+//!    them. **Body**: the film less the areas that reach its edge and are
+//!    darker than all but the darkest 5 % of the lungs (air absorbs less
+//!    than aerated lung).
+//!
+//! The opacity layer: for each lung, how many interquartile ranges a pixel
+//! lies above the lung's median ([`Anatomy::excess`]), away from the lung's
+//! rim ([`OPACITY_RIM`]).
+
+use serde::Serialize;
+
+use super::mask::Mask;
+use super::{percentile_stretch, RELIEF_SIZE};
+use crate::imaging::resample::gaussian_blur_xy;
+
+/// Smoothing before the threshold, in pixels of the 224 grid, across and
+/// down: ribs run across the film 6-10 pixels apart, so smoothing down
+/// washes them out while the lungs' side borders stay sharp.
+pub const SMOOTHING_SIGMA: (f64, f64) = (2.0, 6.0);
+/// Radius of the closing that smooths each lung's outline.
+pub const CLOSING: usize = 3;
+/// A lung under this share of the other's area is completed by the mirror.
+pub const ESTIMATE_BELOW: f32 = 0.6;
+/// An estimated lung must have been found for at least this share of its
+/// estimate by itself.
+pub const MIN_FOUND: f32 = 0.2;
+/// Each lung's area, as a share of the film: at least, at most.
+pub const LUNG_AREA: (f32, f32) = (0.03, 0.30);
+/// Each lung's height, as a share of the film's.
+pub const MIN_HEIGHT: f32 = 0.25;
+/// The lungs' centres may differ in height by at most this share of the film.
+pub const MAX_CENTRE_OFFSET: f32 = 0.15;
+/// The mediastinum between the lungs, at least this share of the film wide
+/// at the lungs' middle row.
+pub const MIN_MEDIASTINUM: f32 = 0.03;
+/// Smoothing of the film the opacity layer is measured on, in pixels.
+pub const OPACITY_SIGMA: f64 = 3.0;
+/// The mediastinum reaches at most this share of the film either side of
+/// the midline.
+pub const MEDIASTINUM_HALF_WIDTH: f32 = 0.22;
+/// The opacity layer leaves out this rim of each lung (pixels): there the
+/// smoothing mixes in the chest wall, heart and diaphragm, which would
+/// otherwise outline every lung with false "dense" pixels.
+pub const OPACITY_RIM: usize = 5;
+/// Interquartile ranges can not be narrower than this (in the stretched
+/// [0, 1] film), so that a very even lung does not turn noise into opacity.
+pub const MIN_SPREAD: f32 = 0.05;
+
+/// One of the patient's lungs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lung {
+    /// The patient's right lung: the viewer's left on a film in the usual
+    /// convention.
+    Right,
+    /// The patient's left lung, beside the heart.
+    Left,
+}
+
+impl std::fmt::Display for Lung {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Lung::Right => "right",
+            Lung::Left => "left",
+        })
+    }
+}
+
+/// Why no anatomy is shown for a film.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "problem", content = "lung")]
+pub enum AnatomyProblem {
+    /// A lung field was not found at all, or too little of it to complete.
+    #[error("{0} lung not found")]
+    LungMissing(Lung),
+    /// A lung field is too small or too large to be one.
+    #[error("{0} lung of an implausible size")]
+    LungSize(Lung),
+    /// The two lungs' centres are at very different heights.
+    #[error("lungs at different heights")]
+    Misaligned,
+    /// No mediastinum between the lungs.
+    #[error("no mediastinum between the lungs")]
+    NoMediastinum,
+    /// The film is not one the classifier knows (the anatomy would be a
+    /// guess on something that may not be a chest film).
+    #[error("film out of range")]
+    OutOfRange,
+    /// The file says the film is lateral.
+    #[error("lateral film")]
+    Lateral,
+}
+
+/// The anatomy of one film, on the 224 x 224 grid.
+#[derive(Clone, PartialEq)]
+pub struct Anatomy {
+    body: Mask,
+    right: Mask,
+    left: Mask,
+    mediastinum: Mask,
+    estimated: Option<Lung>,
+    excess: Vec<f32>,
+}
+
+impl std::fmt::Debug for Anatomy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Anatomy")
+            .field("body", &self.body)
+            .field("right", &self.right)
+            .field("left", &self.left)
+            .field("mediastinum", &self.mediastinum)
+            .field("estimated", &self.estimated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Anatomy {
+    /// Finds the anatomy in a `RELIEF_SIZE x RELIEF_SIZE` film of
+    /// intensities (bright = dense), or says why it is not there.
+    pub fn find(film: &[f32]) -> Result<Anatomy, AnatomyProblem> {
+        let n = RELIEF_SIZE;
+        debug_assert_eq!(film.len(), n * n);
+        let smooth = percentile_stretch(&gaussian_blur_xy(film, n, n, SMOOTHING_SIGMA), 0.01, 0.99);
+        let midline = midline(&smooth, n);
+        let chain = |half, bridge| rows::lung(&smooth, n, midline, half, bridge);
+        // First each lung by itself, then again bridging what interrupts
+        // it (a consolidation) within the rows the other one spans.
+        let left = chain(rows::Half::Right, None).ok_or(AnatomyProblem::LungMissing(Lung::Left))?;
+        let smoothed = |m: Option<Mask>, lung| {
+            m.map(|m| m.column_spans_filled().close(CLOSING).filled())
+                .ok_or(AnatomyProblem::LungMissing(lung))
+        };
+        let right = smoothed(chain(rows::Half::Left, left.rows()), Lung::Right)?;
+        // The right lung's rows, bridged: where the left may bridge.
+        let left = smoothed(chain(rows::Half::Right, right.rows()), Lung::Left)?;
+        let mut anatomy = Anatomy::assemble(right, left, midline as f32)?;
+        // Opacity on a film smoothed the same way across and down: the
+        // smoothing down the columns would carry the diaphragm and the
+        // shoulders into the lungs' bases and apices.
+        let even = percentile_stretch(
+            &gaussian_blur_xy(film, n, n, (OPACITY_SIGMA, OPACITY_SIGMA)),
+            0.01,
+            0.99,
+        );
+        anatomy.excess = anatomy.excess_of(&even);
+        // Air absorbs less than aerated lung: darker than all but the
+        // darkest twentieth of the lungs.
+        let mut lung_values: Vec<f32> = anatomy
+            .lungs()
+            .points()
+            .map(|(x, y)| smooth[y * n + x])
+            .collect();
+        lung_values.sort_unstable_by(f32::total_cmp);
+        let air = lung_values
+            .get(lung_values.len() / 20)
+            .copied()
+            .unwrap_or(0.0);
+        anatomy.body = body(&Mask::from_fn(n, n, |x, y| smooth[y * n + x] < air))
+            .or(&anatomy.lungs())
+            .or(&anatomy.mediastinum);
+        Ok(anatomy)
+    }
+
+    /// Completes, checks and measures two lungs found in the film.
+    fn assemble(right: Mask, left: Mask, midline: f32) -> Result<Anatomy, AnatomyProblem> {
+        let n = right.width() as f32;
+        let (mut right, mut left, mut estimated) = (right, left, None);
+        let (ra, la) = (right.area() as f32, left.area() as f32);
+        if ra < ESTIMATE_BELOW * la {
+            let estimate = right.or(&left.mirrored(midline).minus(&left)).filled();
+            if ra < MIN_FOUND * estimate.area() as f32 {
+                return Err(AnatomyProblem::LungMissing(Lung::Right));
+            }
+            right = estimate;
+            estimated = Some(Lung::Right);
+        } else if la < ESTIMATE_BELOW * ra {
+            let estimate = left.or(&right.mirrored(midline).minus(&right)).filled();
+            if la < MIN_FOUND * estimate.area() as f32 {
+                return Err(AnatomyProblem::LungMissing(Lung::Left));
+            }
+            left = estimate;
+            estimated = Some(Lung::Left);
+        }
+        for (lung, mask) in [(Lung::Right, &right), (Lung::Left, &left)] {
+            let share = mask.area() as f32 / (n * n);
+            let (top, bottom) = mask.rows().ok_or(AnatomyProblem::LungMissing(lung))?;
+            let tall = (bottom - top + 1) as f32 / n;
+            if !(LUNG_AREA.0..=LUNG_AREA.1).contains(&share) || tall < MIN_HEIGHT {
+                return Err(AnatomyProblem::LungSize(lung));
+            }
+        }
+        let (rc, lc) = (right.centroid(), left.centroid());
+        let (Some(rc), Some(lc)) = (rc, lc) else {
+            return Err(AnatomyProblem::LungMissing(Lung::Right));
+        };
+        if (rc.1 - lc.1).abs() > MAX_CENTRE_OFFSET * n {
+            return Err(AnatomyProblem::Misaligned);
+        }
+        let middle = ((rc.1 + lc.1) / 2.0).round() as usize;
+        let gap = match (right.span(middle), left.span(middle)) {
+            (Some((_, r_end)), Some((l_start, _))) => l_start as f32 - r_end as f32 - 1.0,
+            _ => 0.0,
+        };
+        if gap < MIN_MEDIASTINUM * n {
+            return Err(AnatomyProblem::NoMediastinum);
+        }
+        let mediastinum = between(&right, &left, midline);
+        Ok(Anatomy {
+            body: Mask::empty(right.width(), right.height()),
+            right,
+            left,
+            mediastinum,
+            estimated,
+            excess: Vec::new(),
+        })
+    }
+
+    /// For every pixel inside a lung, how many interquartile ranges it lies
+    /// above that lung's median (0 outside the lungs and below the median).
+    fn excess_of(&self, smooth: &[f32]) -> Vec<f32> {
+        let stats = |mask: &Mask| {
+            let mut values: Vec<f32> = mask
+                .points()
+                .map(|(x, y)| smooth[y * mask.width() + x])
+                .collect();
+            values.sort_unstable_by(f32::total_cmp);
+            let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+            (at(0.5), (at(0.75) - at(0.25)).max(MIN_SPREAD))
+        };
+        let (mut right, mut left) = (stats(&self.right), stats(&self.left));
+        // An estimated lung's own statistics are the consolidation's.
+        match self.estimated {
+            Some(Lung::Right) => right = left,
+            Some(Lung::Left) => left = right,
+            None => {}
+        }
+        let mut excess = vec![0.0; smooth.len()];
+        for (mask, (median, spread)) in [(&self.right, right), (&self.left, left)] {
+            for (x, y) in mask.erode(OPACITY_RIM).points() {
+                let i = y * mask.width() + x;
+                excess[i] = ((smooth[i] - median) / spread).max(0.0);
+            }
+        }
+        excess
+    }
+
+    /// The body: the film less the air around it (the lungs, the
+    /// mediastinum and the soft tissue and bone of the chest wall).
+    pub fn body(&self) -> &Mask {
+        &self.body
+    }
+
+    /// The patient's right lung field.
+    pub fn right(&self) -> &Mask {
+        &self.right
+    }
+
+    /// The patient's left lung field.
+    pub fn left(&self) -> &Mask {
+        &self.left
+    }
+
+    /// Both lung fields.
+    pub fn lungs(&self) -> Mask {
+        self.right.or(&self.left)
+    }
+
+    /// The heart and mediastinum between the lungs.
+    pub fn mediastinum(&self) -> &Mask {
+        &self.mediastinum
+    }
+
+    /// The lung completed from the other's mirror image, if one was.
+    pub fn estimated(&self) -> Option<Lung> {
+        self.estimated
+    }
+
+    /// Per pixel of the grid: interquartile ranges above its lung's median.
+    pub fn excess(&self) -> &[f32] {
+        &self.excess
+    }
+}
+
+/// The film less the dark areas that reach its edge (the air around the
+/// body), holes filled.
+fn body(dark: &Mask) -> Mask {
+    let n = dark.width();
+    let mut outside = Mask::empty(n, dark.height());
+    for air in dark.erode(1).components() {
+        if air.touches_border(3) {
+            outside = outside.or(&air);
+        }
+    }
+    let outside = outside.dilate(1).and(dark);
+    Mask::from_fn(n, dark.height(), |x, y| {
+        !outside.get(x as isize, y as isize)
+    })
+    .filled()
+}
+
+/// In every row both lungs span, the columns strictly between them, no
+/// further than [`MEDIASTINUM_HALF_WIDTH`] from the midline (below the
+/// heart the lungs' costophrenic recesses reach far out, and what lies
+/// between them there is the diaphragm).
+fn between(right: &Mask, left: &Mask, midline: f32) -> Mask {
+    let reach = MEDIASTINUM_HALF_WIDTH * right.width() as f32;
+    let mut out = Mask::empty(right.width(), right.height());
+    for y in 0..right.height() {
+        if let (Some((_, r_end)), Some((l_start, _))) = (right.span(y), left.span(y)) {
+            for x in r_end + 1..l_start {
+                if (x as f32 - midline).abs() <= reach {
+                    out.set(x, y, true);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The column of the brightest mean over the middle rows, among the middle
+/// 40 % of columns: the spine and mediastinum.
+fn midline(smooth: &[f32], n: usize) -> usize {
+    let rows = n / 5..n * 4 / 5;
+    (n * 3 / 10..n * 7 / 10)
+        .map(|x| {
+            let sum: f32 = rows.clone().map(|y| smooth[y * n + x]).sum();
+            (x, sum)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(n / 2, |(x, _)| x)
+}
+
+mod rows;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support;

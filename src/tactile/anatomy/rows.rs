@@ -1,0 +1,261 @@
+//! One lung field found row by row: in a film smoothed down the columns
+//! (ribs washed out), every row of a lung crosses a dark valley between
+//! the bright mediastinum and the bright chest wall. The valleys are
+//! chained from the row where the lung is clearest up to the apex and
+//! down to the diaphragm, as long as each row's valley overlaps the last.
+
+use super::Mask;
+
+/// Valleys shallower than this (in the stretched [0, 1] film) are not lung.
+pub const MIN_DEPTH: f32 = 0.04;
+/// Down to the diaphragm, a lung ends in its costophrenic angle within a
+/// few rows of narrowing: more rows than this with a valley under
+/// [`NARROW`] of the chain's widest is the search running down the
+/// chest wall past the diaphragm.
+const MAX_NARROW_ROWS: usize = 8;
+/// See [`MAX_NARROW_ROWS`].
+const NARROW: f32 = 0.35;
+/// Rows chained to the seed need at least this share of the seed's depth.
+pub const MIN_SHARE_OF_SEED: f32 = 0.25;
+/// The valley's extent: where the profile is below its floor plus this
+/// share of its depth, towards the midline and towards the chest wall.
+/// The medial border is gradual (hila, heart and vessels overlap the lung
+/// there), the chest wall sharp: the medial share is the larger.
+pub const EXTENT: (f32, f32) = (0.8, 0.6);
+/// Going up from the seed row (taken where the lungs are widest), a lung
+/// narrows to its apex: a row's valley may reach at most this many columns
+/// beyond the seed's on either side (more is the search drifting into the
+/// neck or the shoulder).
+const APEX_SPREAD: usize = 2;
+/// A valley nearer the midline than this share of the film is the
+/// mediastinum's own shading, not lung.
+const MEDIAL_GAP: f32 = 0.04;
+/// Rows a chain may skip (a rib or vessel crossing) and go on.
+const MAX_GAP_ROWS: usize = 3;
+/// Rows a chain may bridge inside the rows the other lung spans: a
+/// consolidation across a lung is no valley, but the lung goes on below
+/// (or above) it, and the other lung says how far a lung reaches.
+pub const MAX_BRIDGE_ROWS: usize = 60;
+
+/// A lung's valley in one row: its columns (inclusive) and its depth.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Valley {
+    start: usize,
+    end: usize,
+    depth: f32,
+}
+
+/// The side of the midline to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    /// Columns left of the midline: the patient's right lung.
+    Left,
+    /// Columns right of it: the patient's left lung.
+    Right,
+}
+
+/// The lung in `half` of a `n x n` smoothed, stretched film, or `None`
+/// where no row has a lung's valley. Inside the rows `bridge` (those the
+/// other lung spans), a chain may bridge up to [`MAX_BRIDGE_ROWS`] rows
+/// without a valley; the rows bridged are filled between the valleys
+/// either side.
+pub fn lung(
+    smooth: &[f32],
+    n: usize,
+    midline: usize,
+    half: Half,
+    bridge: Option<(usize, usize)>,
+) -> Option<Mask> {
+    let valleys: Vec<Option<Valley>> = (0..n)
+        .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half))
+        .collect();
+    // The seed: the valley of most depth times width in the rows where
+    // lungs are at their widest (the middle of the film, a little above
+    // its centre): a lung's clearest row, not a narrow dark strip.
+    let score = |v: &Valley| v.depth * (v.end - v.start + 1) as f32;
+    let seed = (n / 5..n * 3 / 5)
+        .filter_map(|y| valleys[y].map(|v| (y, v)))
+        .max_by(|a, b| score(&a.1).total_cmp(&score(&b.1)))?;
+    let mut mask = Mask::empty(n, n);
+    let mut mark = |y: usize, v: Valley| {
+        for x in v.start..=v.end {
+            mask.set(x, y, true);
+        }
+    };
+    mark(seed.0, seed.1);
+    let may_skip = |y: isize, gap: usize| {
+        gap <= MAX_GAP_ROWS
+            || (gap <= MAX_BRIDGE_ROWS
+                && bridge
+                    .is_some_and(|(top, bottom)| (top as isize..=bottom as isize).contains(&y)))
+    };
+    for step in [-1isize, 1] {
+        let (mut last, mut last_y, mut gap, mut y) =
+            (seed.1, seed.0 as isize, 0, seed.0 as isize + step);
+        let (mut widest, mut narrow_rows) = (seed.1.end - seed.1.start + 1, 0);
+        while (0..n as isize).contains(&y) && may_skip(y, gap) {
+            let upward = step < 0;
+            let min_depth = MIN_SHARE_OF_SEED * seed.1.depth;
+            // Up to the apex the valley may not move away from the
+            // midline: drifting out is the search leaving the lung for the
+            // shoulder (such a row counts as one without a valley).
+            let fits = |v: &Valley| {
+                overlaps(v, &last)
+                    && v.depth >= min_depth
+                    && !(upward && outward(v, &last, half) > 1)
+            };
+            match valleys[y as usize].filter(fits) {
+                Some(mut v) => {
+                    if upward {
+                        v.start = v.start.max(seed.1.start.saturating_sub(APEX_SPREAD));
+                        v.end = v.end.min(seed.1.end + APEX_SPREAD);
+                    }
+                    // Rows bridged: between the valleys either side.
+                    let span = (y - last_y).unsigned_abs();
+                    for k in 1..span {
+                        let t = k as f32 / span as f32;
+                        let lerp = |a: usize, b: usize| {
+                            (a as f32 + (b as f32 - a as f32) * t).round() as usize
+                        };
+                        let row = (last_y + step * k as isize) as usize;
+                        mark(
+                            row,
+                            Valley {
+                                start: lerp(last.start, v.start),
+                                end: lerp(last.end, v.end),
+                                depth: 0.0,
+                            },
+                        );
+                    }
+                    let width = v.end - v.start + 1;
+                    widest = widest.max(width);
+                    if !upward && (width as f32) < NARROW * widest as f32 {
+                        narrow_rows += 1;
+                        if narrow_rows > MAX_NARROW_ROWS {
+                            break;
+                        }
+                    }
+                    mark(y as usize, v);
+                    last = v;
+                    last_y = y;
+                    gap = 0;
+                }
+                None => gap += 1,
+            }
+            y += step;
+        }
+    }
+    Some(mask)
+}
+
+/// How many columns further from the midline `a`'s centre is than `b`'s.
+fn outward(a: &Valley, b: &Valley, half: Half) -> isize {
+    let centre = |v: &Valley| (v.start + v.end) as isize / 2;
+    match half {
+        Half::Left => centre(b) - centre(a),
+        Half::Right => centre(a) - centre(b),
+    }
+}
+
+fn overlaps(a: &Valley, b: &Valley) -> bool {
+    let shared = a.end.min(b.end) as isize - a.start.max(b.start) as isize + 1;
+    let narrower = (a.end - a.start).min(b.end - b.start) + 1;
+    shared as f32 >= 0.5 * narrower as f32
+}
+
+/// The lung's valley in one row of the film, searched outward from the
+/// midline: of the local minima with walls on both sides, the one nearest
+/// the midline whose depth is at least half the deepest's. The air around
+/// the body is often darker than lung, but lies beyond the chest wall.
+pub(super) fn valley(row: &[f32], midline: usize, half: Half) -> Option<Valley> {
+    let n = row.len();
+    // The profile outward from the midline: k = 0 at the midline.
+    let profile: Vec<f32> = match half {
+        Half::Left => row[..=midline.min(n - 1)].iter().rev().copied().collect(),
+        Half::Right => row[midline.min(n - 1)..].to_vec(),
+    };
+    let len = profile.len();
+    let first = ((n as f32 * MEDIAL_GAP) as usize).max(1);
+    if len < first + 3 {
+        return None;
+    }
+    let mut candidates: Vec<(usize, Valley)> = Vec::new();
+    for k in first..len - 1 {
+        let v = profile[k];
+        if !(v <= profile[k - 1] && v < profile[k + 1]) {
+            continue;
+        }
+        let medial = profile[..k].iter().copied().fold(f32::MIN, f32::max);
+        // The lateral wall: the highest point before the profile falls
+        // below this minimum again.
+        let mut lateral = f32::MIN;
+        for &p in &profile[k + 1..] {
+            if p < v {
+                break;
+            }
+            lateral = lateral.max(p);
+        }
+        let depth = medial.min(lateral) - v;
+        if depth < MIN_DEPTH {
+            continue;
+        }
+        let mut a = k;
+        while a > 0 && profile[a - 1] < v + EXTENT.0 * depth {
+            a -= 1;
+        }
+        let mut b = k;
+        while b + 1 < len && profile[b + 1] < v + EXTENT.1 * depth {
+            b += 1;
+        }
+        candidates.push((
+            k,
+            Valley {
+                start: a,
+                end: b,
+                depth,
+            },
+        ));
+    }
+    let deepest = candidates.iter().map(|c| c.1.depth).fold(0.0, f32::max);
+    let (_, chosen) = candidates
+        .into_iter()
+        .filter(|c| c.1.depth >= 0.5 * deepest)
+        .min_by_key(|c| c.0)?;
+    // Back to film columns.
+    let (start, end) = match half {
+        Half::Left => (midline - chosen.end, midline - chosen.start),
+        Half::Right => (midline + chosen.start, midline + chosen.end),
+    };
+    Some(Valley {
+        start,
+        end,
+        depth: chosen.depth,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_valley_nearest_the_midline_is_the_lung_not_the_air_beyond() {
+        // midline at 20 (bright), lung valley 8..14, chest wall at 5,
+        // darker air at 0..3.
+        let mut row = vec![0.8f32; 21];
+        for v in &mut row[8..=14] {
+            *v = 0.2;
+        }
+        for v in &mut row[..=3] {
+            *v = 0.0;
+        }
+        row[4] = 0.7;
+        let v = valley(&row, 20, Half::Left).unwrap();
+        assert_eq!((v.start, v.end), (8, 14));
+        assert!((v.depth - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_flat_row_has_no_valley() {
+        assert_eq!(valley(&[0.5; 40], 20, Half::Right), None);
+    }
+}

@@ -1,0 +1,67 @@
+use super::*;
+
+use super::tests_support::phantom;
+
+const N: usize = RELIEF_SIZE;
+
+#[test]
+fn both_lungs_and_the_mediastinum_of_a_phantom() {
+    let anatomy = Anatomy::find(&phantom(&[])).expect("anatomy");
+    let (rx, _) = anatomy.right().centroid().unwrap();
+    let (lx, _) = anatomy.left().centroid().unwrap();
+    assert!(
+        (rx - 70.0).abs() < 6.0 && (lx - 154.0).abs() < 6.0,
+        "{rx} {lx}"
+    );
+    // Each lung's area within 20 % of its ellipse's (pi * 30 * 60).
+    let ellipse = std::f32::consts::PI * 30.0 * 60.0;
+    for lung in [anatomy.right(), anatomy.left()] {
+        let ratio = lung.area() as f32 / ellipse;
+        assert!((0.8..1.2).contains(&ratio), "area ratio {ratio}");
+    }
+    assert!(anatomy.mediastinum().get(112, 105));
+    assert!(!anatomy.mediastinum().get(70, 105));
+    assert_eq!(anatomy.estimated(), None);
+    // The ribs were washed out: no opacity in a clear lung.
+    let dense = anatomy.excess().iter().filter(|&&e| e >= 1.5).count();
+    assert!(dense < 200, "{dense} pixels called dense in clear lungs");
+}
+
+#[test]
+fn a_consolidation_is_inside_its_lung_and_denser_than_its_baseline() {
+    let anatomy = Anatomy::find(&phantom(&[(150.0, 130.0, 18.0)])).expect("anatomy");
+    assert!(anatomy.left().get(150, 130), "the consolidation is lung");
+    assert!(anatomy.excess()[130 * N + 150] >= 1.5);
+    assert!(anatomy.excess()[80 * N + 70] < 1.5);
+}
+
+#[test]
+fn a_lung_consolidated_in_its_lower_half_is_completed_from_the_other() {
+    let anatomy = Anatomy::find(&phantom(&[(154.0, 145.0, 42.0)])).expect("anatomy");
+    assert_eq!(anatomy.estimated(), Some(Lung::Left));
+    assert!(anatomy.left().get(154, 150));
+    // Its baseline is the clear lung's: the consolidation stands out.
+    assert!(anatomy.excess()[150 * N + 154] >= 1.5);
+}
+
+#[test]
+fn films_without_two_lungs_are_refused() {
+    let flat = vec![0.5; N * N];
+    assert!(Anatomy::find(&flat).is_err());
+    let ramp: Vec<f32> = (0..N * N).map(|i| (i % N) as f32 / N as f32).collect();
+    assert!(Anatomy::find(&ramp).is_err());
+    // One lung only.
+    let mut one = phantom(&[]);
+    for y in 0..N {
+        for x in 125..N {
+            let v = &mut one[y * N + x];
+            if *v < 0.5 && *v > 0.0 {
+                *v = 0.6;
+            }
+        }
+    }
+    assert_eq!(
+        Anatomy::find(&one),
+        Err(AnatomyProblem::LungMissing(Lung::Left))
+    );
+}

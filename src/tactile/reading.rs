@@ -1,0 +1,252 @@
+//! The reading views: the anatomy of the film as a simplified tactile
+//! graphic, and the same with its opacity layer.
+//!
+//! Drawn at the pins' own resolution, not sampled from an image: the lung
+//! fields lie flat with a one-pin outline at the top level (that line is
+//! also the chest wall's inner edge and the diaphragm domes), the heart
+//! and mediastinum stand between them as a plateau at the same top level
+//! (so the lungs' inner borders are the plateau's edges), the rest of the
+//! body is a low plateau one level up, and the air around the body is
+//! flat. The lungs are two smooth hollows with a rim, beside the heart's
+//! plateau, in a body the finger can sweep without crossing texture. Ribs and
+//! clavicles are left out: they are the busiest texture of a chest film
+//! (the relief view keeps them). In the opacity view, the lung areas denser
+//! than the lung's baseline are a checkerboard one level below the
+//! outline: one texture, unlike any other mark on the display.
+
+use embedded_graphics::prelude::Point;
+use embedded_graphics::primitives::Rectangle;
+
+use super::anatomy::{Anatomy, AnatomyProblem};
+use super::{letterbox, resample, PinFrame, Scan, RELIEF_SIZE};
+
+/// Opacity excess (interquartile ranges above the lung's median, see
+/// [`Anatomy::excess`]) from which a lung area is shown as dense.
+pub const OPACITY_EXCESS: f32 = 1.5;
+/// Inside the classifier's hot zone, when it called pneumonia, the excess
+/// from which an area is shown as dense: the model's attention lowers the
+/// bar where the film is already denser than baseline, never raises it.
+pub const OPACITY_EXCESS_WITH_CAM: f32 = 0.75;
+/// Share of a pin's patch that must be opaque for the pin to show it.
+const OPACITY_COVERAGE: f32 = 0.4;
+
+/// What the reading views need of a scan: the film on the relief's grid
+/// and its anatomy, or why there is none.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The film, bilinear-resized to `RELIEF_SIZE x RELIEF_SIZE`,
+    /// intensities in [0, 1], bright = dense.
+    pub film: Vec<f32>,
+    /// The anatomy found in it.
+    pub anatomy: Result<Anatomy, AnatomyProblem>,
+    /// The film has the patient's right and left as its sides (not a
+    /// lateral film): the side marker belongs on it.
+    pub frontal: bool,
+}
+
+impl Reading {
+    /// The reading of `scan`.
+    pub fn of(scan: &Scan) -> Reading {
+        if scan.source.orientation.is_frontal() {
+            Reading::of_film(film_grid(scan))
+        } else {
+            // A lateral film has no two lung fields side by side.
+            Reading {
+                film: film_grid(scan),
+                anatomy: Err(AnatomyProblem::Lateral),
+                frontal: false,
+            }
+        }
+    }
+
+    /// The reading of a frontal film already on the relief's grid.
+    pub fn of_film(film: Vec<f32>) -> Reading {
+        let anatomy = Anatomy::find(&film);
+        Reading {
+            film,
+            anatomy,
+            frontal: true,
+        }
+    }
+}
+
+/// The scan bilinear-resized to the relief's grid.
+pub fn film_grid(scan: &Scan) -> Vec<f32> {
+    resample::resize_bilinear(
+        &scan.pixels,
+        scan.width as usize,
+        scan.height as usize,
+        (RELIEF_SIZE, RELIEF_SIZE),
+    )
+}
+
+/// The opaque pixels of the grid: excess at least [`OPACITY_EXCESS`], or
+/// at least [`OPACITY_EXCESS_WITH_CAM`] where `hot` (the classifier's hot
+/// zone, when it called pneumonia) says so.
+pub fn opaque(anatomy: &Anatomy, hot: Option<&[bool]>) -> Vec<bool> {
+    anatomy
+        .excess()
+        .iter()
+        .enumerate()
+        .map(|(i, &e)| {
+            e >= OPACITY_EXCESS || (hot.is_some_and(|h| h[i]) && e >= OPACITY_EXCESS_WITH_CAM)
+        })
+        .collect()
+}
+
+/// Draws the anatomy of the `(x0, y0, side)` crop of the grid, standing for
+/// a film of width/height `aspect`, into `area` (letterboxed), with the
+/// `opaque` pixels as a texture when given. Returns the pins drawn on.
+pub fn draw_anatomy(
+    frame: &mut PinFrame,
+    anatomy: &Anatomy,
+    opaque: Option<&[bool]>,
+    crop: (usize, usize, usize),
+    aspect: f32,
+    area: Rectangle,
+) -> Rectangle {
+    let target = letterbox(aspect, area.intersection(&frame.geometry().bounds()));
+    let (w, h) = (target.size.width as usize, target.size.height as usize);
+    if w == 0 || h == 0 {
+        return target;
+    }
+    let right = anatomy.right().coverage(crop, (w, h));
+    let left = anatomy.left().coverage(crop, (w, h));
+    let middle = anatomy.mediastinum().coverage(crop, (w, h));
+    let body = anatomy.body().coverage(crop, (w, h));
+    let dense = opaque.map(|o| {
+        let mask = super::Mask::from_fn(RELIEF_SIZE, RELIEF_SIZE, |x, y| o[y * RELIEF_SIZE + x]);
+        mask.coverage(crop, (w, h))
+    });
+    // Which lung each pin shows: 1 right, 2 left, 0 none; then each pin
+    // takes its 3 x 3 neighbourhood's majority, so that the outline runs
+    // smooth under the finger instead of stepping at every pin.
+    let raw: Vec<u8> = (0..w * h)
+        .map(|i| match (right[i] >= 0.5, left[i] >= 0.5) {
+            (true, _) if right[i] >= left[i] => 1,
+            (_, true) => 2,
+            _ => 0,
+        })
+        .collect();
+    let lung = majority(&raw, w, h);
+    let at = |x: isize, y: isize| {
+        if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
+            0
+        } else {
+            lung[y as usize * w + x as usize]
+        }
+    };
+    let top = frame.geometry().levels - 1;
+    let texture = top.saturating_sub(1).max(1);
+    for i in 0..w * h {
+        let (x, y) = ((i % w) as isize, (i / w) as isize);
+        let here = lung[i];
+        let height = if here != 0 {
+            let edge = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
+                .iter()
+                .any(|&(nx, ny)| at(nx, ny) != here);
+            let opaque_here = dense.as_ref().is_some_and(|d| d[i] >= OPACITY_COVERAGE);
+            if edge {
+                top
+            } else if opaque_here && (x + y) % 2 == 0 {
+                texture
+            } else {
+                0
+            }
+        } else if middle[i] >= 0.5 {
+            top
+        } else if body[i] >= 0.5 {
+            1
+        } else {
+            0
+        };
+        frame.set(target.top_left + Point::new(x as i32, y as i32), height);
+    }
+    target
+}
+
+/// Each cell's most common value in its 3 x 3 neighbourhood (ties keep
+/// the cell's own).
+fn majority(classes: &[u8], w: usize, h: usize) -> Vec<u8> {
+    (0..w * h)
+        .map(|i| {
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            let mut counts = [0u8; 3];
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
+                        counts[usize::from(classes[ny as usize * w + nx as usize])] += 1;
+                    }
+                }
+            }
+            let own = classes[i];
+            (0..3u8)
+                .max_by_key(|&c| (counts[usize::from(c)], c == own))
+                .unwrap_or(own)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tactile::anatomy::tests_support::phantom;
+    use crate::tactile::legibility::Legibility;
+    use crate::tactile::Geometry;
+
+    #[test]
+    fn the_anatomy_view_is_an_outlined_frame_with_a_plateau() {
+        let anatomy = Anatomy::find(&phantom(&[])).unwrap();
+        let mut frame = PinFrame::flat(Geometry::GRAPHITI);
+        let drawn = draw_anatomy(
+            &mut frame,
+            &anatomy,
+            None,
+            (0, 0, RELIEF_SIZE),
+            1.0,
+            Geometry::GRAPHITI.bounds(),
+        );
+        assert_eq!(drawn.size.width, 40);
+        // Across the middle row: flat outside, the right lung's outline,
+        // its flat inside, the outline, the plateau, and the same mirrored.
+        let row: Vec<u8> = (0..60)
+            .map(|x| frame.height(Point::new(x, 19)).unwrap())
+            .collect();
+        let x = |grid: f32| 10 + (grid / 224.0 * 40.0) as usize;
+        assert_eq!(row[x(70.0)], 0, "inside the right lung: {row:?}");
+        assert_eq!(row[x(112.0)], 4, "the mediastinum: {row:?}");
+        assert_eq!(row[x(41.0)], 4, "the chest wall: {row:?}");
+        assert_eq!(row[x(30.0)], 1, "the body outside the lungs: {row:?}");
+        assert_eq!(row[0], 0, "the air around it: {row:?}");
+        let m = Legibility::measure(&frame, drawn);
+        assert!(m.changes_per_100_raised <= 45.0, "{m:?}");
+        assert_eq!(m.specks, 0);
+    }
+
+    #[test]
+    fn the_opacity_view_textures_a_consolidation() {
+        let anatomy = Anatomy::find(&phantom(&[(150.0, 130.0, 18.0)])).unwrap();
+        let dense = opaque(&anatomy, None);
+        let mut frame = PinFrame::flat(Geometry::GRAPHITI);
+        draw_anatomy(
+            &mut frame,
+            &anatomy,
+            Some(&dense),
+            (0, 0, RELIEF_SIZE),
+            1.0,
+            Geometry::GRAPHITI.bounds(),
+        );
+        let pin = |gx: f32, gy: f32| {
+            Point::new(10 + (gx / 224.0 * 40.0) as i32, (gy / 224.0 * 40.0) as i32)
+        };
+        let around = |c: Point| {
+            (-1..=1)
+                .flat_map(|dy| (-1..=1).map(move |dx| Point::new(dx, dy)))
+                .filter(|&d| frame.height(c + d) == Some(3))
+                .count()
+        };
+        assert!(around(pin(150.0, 130.0)) >= 3, "textured");
+        assert_eq!(around(pin(70.0, 100.0)), 0, "the clear lung is flat");
+    }
+}
