@@ -161,7 +161,14 @@ impl Anatomy {
         debug_assert_eq!(film.len(), n * n);
         let smooth = percentile_stretch(&gaussian_blur_xy(film, n, n, SMOOTHING_SIGMA), 0.01, 0.99);
         let midline = midline(&smooth, n);
-        let chain = |half, bridge| rows::lung(&smooth, n, midline, half, bridge);
+        let (right_rows, left_rows) = (
+            rows::Valleys::of(&smooth, n, midline, rows::Half::Left),
+            rows::Valleys::of(&smooth, n, midline, rows::Half::Right),
+        );
+        let chain = |half, bridge| match half {
+            rows::Half::Left => rows::lung(&right_rows, bridge),
+            rows::Half::Right => rows::lung(&left_rows, bridge),
+        };
         // First each lung by itself, then again bridging what interrupts
         // it (a consolidation) within the rows the other one spans.
         let left = chain(rows::Half::Right, None).ok_or(AnatomyProblem::LungMissing(Lung::Left))?;

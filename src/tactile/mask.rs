@@ -163,22 +163,43 @@ impl Mask {
     }
 
     /// Erosion by a square of side `2 * radius + 1` (pixels off the grid
-    /// count as unset).
+    /// count as unset): along the rows, then down the columns.
     pub fn erode(&self, radius: usize) -> Mask {
-        let r = radius as isize;
-        Mask::from_fn(self.width, self.height, |x, y| {
-            let (x, y) = (x as isize, y as isize);
-            (-r..=r).all(|dy| (-r..=r).all(|dx| self.get(x + dx, y + dy)))
-        })
+        self.square(radius, true)
     }
 
     /// Dilation by a square of side `2 * radius + 1`.
     pub fn dilate(&self, radius: usize) -> Mask {
-        let r = radius as isize;
-        Mask::from_fn(self.width, self.height, |x, y| {
-            let (x, y) = (x as isize, y as isize);
-            (-r..=r).any(|dy| (-r..=r).any(|dx| self.get(x + dx, y + dy)))
-        })
+        self.square(radius, false)
+    }
+
+    /// A square erosion (`all`) or dilation, as two passes of a window of
+    /// `2 * radius + 1` pixels, each O(pixels) with running counts.
+    fn square(&self, radius: usize, all: bool) -> Mask {
+        let (w, h) = (self.width, self.height);
+        let pass = |bits: &[bool], len: usize, lines: usize, at: &dyn Fn(usize, usize) -> usize| {
+            let mut out = vec![false; bits.len()];
+            for line in 0..lines {
+                // Set pixels in the window [i - radius, i + radius].
+                let mut prefix = vec![0usize; len + 1];
+                for i in 0..len {
+                    prefix[i + 1] = prefix[i] + usize::from(bits[at(line, i)]);
+                }
+                for i in 0..len {
+                    let (lo, hi) = (i.saturating_sub(radius), (i + radius + 1).min(len));
+                    let set = prefix[hi] - prefix[lo];
+                    out[at(line, i)] = if all { set == 2 * radius + 1 } else { set > 0 };
+                }
+            }
+            out
+        };
+        let across = pass(&self.bits, w, h, &|y, x| y * w + x);
+        let down = pass(&across, h, w, &|x, y| y * w + x);
+        Mask {
+            width: w,
+            height: h,
+            bits: down,
+        }
     }
 
     /// Closing (dilation, then erosion): fills gaps narrower than the square.
@@ -224,18 +245,37 @@ impl Mask {
     }
 
     /// The mask with its holes filled: every unset region that does not
-    /// reach the grid's edge.
+    /// reach the grid's edge (4-connected).
     pub fn filled(&self) -> Mask {
-        let outside = Mask::from_fn(self.width, self.height, |x, y| {
-            !self.get(x as isize, y as isize)
-        });
-        let mut filled = self.clone();
-        for hole in outside.components() {
-            if !hole.touches_border(1) {
-                filled = filled.or(&hole);
+        let (w, h) = (self.width, self.height);
+        // Flood the unset pixels from the edge; what it cannot reach is hole.
+        let mut outside = vec![false; self.bits.len()];
+        let mut stack: Vec<usize> = (0..w * h)
+            .filter(|&i| {
+                let (x, y) = (i % w, i / w);
+                (x == 0 || y == 0 || x + 1 == w || y + 1 == h) && !self.bits[i]
+            })
+            .collect();
+        for &i in &stack {
+            outside[i] = true;
+        }
+        while let Some(i) = stack.pop() {
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] {
+                if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
+                    let j = ny as usize * w + nx as usize;
+                    if !self.bits[j] && !outside[j] {
+                        outside[j] = true;
+                        stack.push(j);
+                    }
+                }
             }
         }
-        filled
+        Mask {
+            width: w,
+            height: h,
+            bits: outside.into_iter().map(|o| !o).collect(),
+        }
     }
 
     /// Each row filled between its first and last pixel set.

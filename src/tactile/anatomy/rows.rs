@@ -37,6 +37,26 @@ const MAX_GAP_ROWS: usize = 3;
 /// (or above) it, and the other lung says how far a lung reaches.
 pub const MAX_BRIDGE_ROWS: usize = 60;
 
+/// Each row's lung valley in one half of a film.
+#[derive(Debug, Clone)]
+pub struct Valleys {
+    half: Half,
+    rows: Vec<Option<Valley>>,
+}
+
+impl Valleys {
+    /// The valleys of every row of a `n x n` smoothed, stretched film in
+    /// `half`, searched out from the column `midline`.
+    pub fn of(smooth: &[f32], n: usize, midline: usize, half: Half) -> Valleys {
+        Valleys {
+            half,
+            rows: (0..n)
+                .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half))
+                .collect(),
+        }
+    }
+}
+
 /// A lung's valley in one row: its columns (inclusive) and its depth.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Valley {
@@ -54,21 +74,14 @@ pub enum Half {
     Right,
 }
 
-/// The lung in `half` of a `n x n` smoothed, stretched film, or `None`
-/// where no row has a lung's valley. Inside the rows `bridge` (those the
+/// The lung of a half's [`Valleys`] (on a square film), or `None` where
+/// no row has a lung's valley. Inside the rows `bridge` (those the
 /// other lung spans), a chain may bridge up to [`MAX_BRIDGE_ROWS`] rows
 /// without a valley; the rows bridged are filled between the valleys
 /// either side.
-pub fn lung(
-    smooth: &[f32],
-    n: usize,
-    midline: usize,
-    half: Half,
-    bridge: Option<(usize, usize)>,
-) -> Option<Mask> {
-    let valleys: Vec<Option<Valley>> = (0..n)
-        .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half))
-        .collect();
+pub fn lung(valleys: &Valleys, bridge: Option<(usize, usize)>) -> Option<Mask> {
+    let (n, half) = (valleys.rows.len(), valleys.half);
+    let valleys = &valleys.rows;
     // The seed: the valley of most depth times width in the rows where
     // lungs are at their widest (the middle of the film, a little above
     // its centre): a lung's clearest row, not a narrow dark strip.
@@ -179,13 +192,21 @@ pub(super) fn valley(row: &[f32], midline: usize, half: Half) -> Option<Valley> 
     if len < first + 3 {
         return None;
     }
+    // The medial wall of a minimum at k: the highest point before it.
+    let medial_max: Vec<f32> = profile
+        .iter()
+        .scan(f32::MIN, |m, &p| {
+            *m = m.max(p);
+            Some(*m)
+        })
+        .collect();
     let mut candidates: Vec<(usize, Valley)> = Vec::new();
     for k in first..len - 1 {
         let v = profile[k];
         if !(v <= profile[k - 1] && v < profile[k + 1]) {
             continue;
         }
-        let medial = profile[..k].iter().copied().fold(f32::MIN, f32::max);
+        let medial = medial_max[k - 1];
         // The lateral wall: the highest point before the profile falls
         // below this minimum again.
         let mut lateral = f32::MIN;
