@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::events::Event;
 use super::run_loop::Appliance;
 use super::signals::Signal;
+use crate::speech;
 
 impl Appliance {
     /// Speaks `text` (cutting what was being said), where there is a voice.
@@ -13,6 +14,16 @@ impl Appliance {
         if let Some(speaker) = self.speaker.as_mut() {
             speaker.say(text, &mut self.events);
         }
+    }
+
+    /// Says the view now on show (and why the relief stands in for the
+    /// anatomy, where it does).
+    pub(super) fn say_view(&mut self) {
+        let screen = match &self.shown {
+            Some(prepared) => prepared.screen(self.view, self.viewport),
+            None => return,
+        };
+        self.say(&speech::view(&screen));
     }
 
     /// Starts `signal` (cutting short the one playing) on the motor, or

@@ -52,9 +52,9 @@ pub struct Appliance {
     pub(super) state: State,
     loading: Option<Loading>,
     queue: VecDeque<Press>,
-    shown: Option<PreparedScan>,
-    view: View,
-    viewport: Viewport,
+    pub(super) shown: Option<PreparedScan>,
+    pub(super) view: View,
+    pub(super) viewport: Viewport,
     next_media_poll: Instant,
     /// The signal last started.
     pub(super) playing: Option<Signal>,
@@ -235,16 +235,6 @@ impl Appliance {
             return;
         }
         self.act_on(press);
-    }
-
-    /// Says the view now on show (and why the relief stands in for the
-    /// anatomy, where it does).
-    fn say_view(&mut self) {
-        let screen = match &self.shown {
-            Some(prepared) => prepared.screen(self.view, self.viewport),
-            None => return,
-        };
-        self.say(&speech::view(&screen));
     }
 
     fn act_on(&mut self, press: Press) {

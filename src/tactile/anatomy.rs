@@ -21,7 +21,11 @@
 //!    apex and down to the diaphragm while each overlaps the last; then
 //!    again, bridging up to `rows::MAX_BRIDGE_ROWS` rows without a valley
 //!    inside the rows the other lung spans (a consolidation interrupts
-//!    the valleys, not the lung).
+//!    the valleys, not the lung). A lung whose centre is more than
+//!    [`ASYMMETRY`] times further from the midline than the other's has
+//!    left the chest (for the air or the arm beside it, darker than a
+//!    consolidated lung): that side is searched again only near the other
+//!    lung's mirror image.
 //! 4. **Fill and smooth**: each column between its first and last lung
 //!    pixel, a closing of radius [`CLOSING`], holes filled (a dense patch
 //!    inside a lung, with lung above and below it, is still lung).
@@ -33,7 +37,8 @@
 //!    lung's, since its own is the consolidation.
 //! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
 //!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
-//!    centres at about the same height, a mediastinum between them, and an
+//!    centres at about the same height and distance from the midline
+//!    (within [`ASYMMETRY`]), a mediastinum between them, and an
 //!    estimated lung found at least [`MIN_FOUND`] by itself. A film that
 //!    fails is shown in the relief view instead, and says so: a wrong
 //!    anatomy is worse than none.
@@ -52,8 +57,8 @@ use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
 
-/// Smoothing before the threshold, in pixels of the 224 grid, across and
-/// down: ribs run across the film 6-10 pixels apart, so smoothing down
+/// Smoothing before the valley search, in pixels of the 224 grid, across
+/// and down: ribs run across the film 6-10 pixels apart, so smoothing down
 /// washes them out while the lungs' side borders stay sharp.
 pub const SMOOTHING_SIGMA: (f64, f64) = (2.0, 6.0);
 /// Radius of the closing that smooths each lung's outline.
@@ -72,6 +77,14 @@ pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// The mediastinum between the lungs, at least this share of the film wide
 /// at the lungs' middle row.
 pub const MIN_MEDIASTINUM: f32 = 0.03;
+/// A lung whose centre is more than this many times further from the
+/// midline than the other's has left the chest: that side is searched
+/// again near the other's mirror image, and a pair still this lopsided is
+/// refused.
+pub const ASYMMETRY: f32 = 1.6;
+/// How far beyond the other lung's mirrored columns the second search may
+/// look, as a share of the film.
+pub const SYMMETRY_MARGIN: f32 = 0.06;
 /// Smoothing of the film the opacity layer is measured on, in pixels.
 pub const OPACITY_SIGMA: f64 = 3.0;
 /// The mediastinum reaches at most this share of the film either side of
@@ -121,6 +134,10 @@ pub enum AnatomyProblem {
     /// No mediastinum between the lungs.
     #[error("no mediastinum between the lungs")]
     NoMediastinum,
+    /// One lung much further from the midline than the other, even after
+    /// searching where the other's mirror image lies.
+    #[error("lungs not symmetric about the spine")]
+    Asymmetric,
     /// The film is not one the classifier knows (the anatomy would be a
     /// guess on something that may not be a chest film).
     #[error("film out of range")]
@@ -161,24 +178,49 @@ impl Anatomy {
         debug_assert_eq!(film.len(), n * n);
         let smooth = percentile_stretch(&gaussian_blur_xy(film, n, n, SMOOTHING_SIGMA), 0.01, 0.99);
         let midline = midline(&smooth, n);
-        let (right_rows, left_rows) = (
-            rows::Valleys::of(&smooth, n, midline, rows::Half::Left),
-            rows::Valleys::of(&smooth, n, midline, rows::Half::Right),
-        );
-        let chain = |half, bridge| match half {
-            rows::Half::Left => rows::lung(&right_rows, bridge),
-            rows::Half::Right => rows::lung(&left_rows, bridge),
+        let chain = |half, within, bridge| {
+            rows::lung(
+                &rows::Valleys::of(&smooth, n, midline, half, within),
+                bridge,
+            )
         };
-        // First each lung by itself, then again bridging what interrupts
-        // it (a consolidation) within the rows the other one spans.
-        let left = chain(rows::Half::Right, None).ok_or(AnatomyProblem::LungMissing(Lung::Left))?;
         let smoothed = |m: Option<Mask>, lung| {
             m.map(|m| m.column_spans_filled().close(CLOSING).filled())
                 .ok_or(AnatomyProblem::LungMissing(lung))
         };
-        let right = smoothed(chain(rows::Half::Left, left.rows()), Lung::Right)?;
-        // The right lung's rows, bridged: where the left may bridge.
-        let left = smoothed(chain(rows::Half::Right, right.rows()), Lung::Left)?;
+        let find_pair = |within: [Option<(usize, usize)>; 2]| {
+            // First each lung by itself, then again bridging what
+            // interrupts it (a consolidation) within the rows the other
+            // one spans.
+            let left = chain(rows::Half::Right, within[1], None)
+                .ok_or(AnatomyProblem::LungMissing(Lung::Left))?;
+            let right = smoothed(chain(rows::Half::Left, within[0], left.rows()), Lung::Right)?;
+            let left = smoothed(
+                chain(rows::Half::Right, within[1], right.rows()),
+                Lung::Left,
+            )?;
+            Ok::<_, AnatomyProblem>((right, left))
+        };
+        let (mut right, mut left) = find_pair([None, None])?;
+        // A lung much further from the midline than the other has left the
+        // chest for the air or the arm beside it (a consolidated lung is no
+        // valley, the air outside is): search that side again where the
+        // other lung lies, mirrored.
+        let reach = |m: &Mask| {
+            let columns: Vec<usize> = m.points().map(|(x, _)| x.abs_diff(midline)).collect();
+            let (lo, hi) = (columns.iter().min().copied(), columns.iter().max().copied());
+            lo.zip(hi).map(|(lo, hi)| (lo, hi, (lo + hi) as f32 / 2.0))
+        };
+        if let (Some(r), Some(l)) = (reach(&right), reach(&left)) {
+            let margin = (SYMMETRY_MARGIN * n as f32) as usize;
+            let band =
+                |(lo, hi, _): (usize, usize, f32)| Some((lo.saturating_sub(margin), hi + margin));
+            if r.2 > ASYMMETRY * l.2 {
+                (right, left) = find_pair([band(l), None])?;
+            } else if l.2 > ASYMMETRY * r.2 {
+                (right, left) = find_pair([None, band(r)])?;
+            }
+        }
         let mut anatomy = Anatomy::assemble(right, left, midline as f32)?;
         // Opacity on a film smoothed the same way across and down: the
         // smoothing down the columns would carry the diaphragm and the
@@ -241,6 +283,10 @@ impl Anatomy {
         };
         if (rc.1 - lc.1).abs() > MAX_CENTRE_OFFSET * n {
             return Err(AnatomyProblem::Misaligned);
+        }
+        let (dr, dl) = (midline - rc.0, lc.0 - midline);
+        if dr <= 0.0 || dl <= 0.0 || dr.max(dl) > ASYMMETRY * dr.min(dl) {
+            return Err(AnatomyProblem::Asymmetric);
         }
         let middle = ((rc.1 + lc.1) / 2.0).round() as usize;
         let gap = match (right.span(middle), left.span(middle)) {

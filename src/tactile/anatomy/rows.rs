@@ -46,12 +46,20 @@ pub struct Valleys {
 
 impl Valleys {
     /// The valleys of every row of a `n x n` smoothed, stretched film in
-    /// `half`, searched out from the column `midline`.
-    pub fn of(smooth: &[f32], n: usize, midline: usize, half: Half) -> Valleys {
+    /// `half`, searched out from the column `midline`; with `within`, only
+    /// valleys whose floor lies that many columns from the midline (from,
+    /// to).
+    pub fn of(
+        smooth: &[f32],
+        n: usize,
+        midline: usize,
+        half: Half,
+        within: Option<(usize, usize)>,
+    ) -> Valleys {
         Valleys {
             half,
             rows: (0..n)
-                .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half))
+                .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half, within))
                 .collect(),
         }
     }
@@ -180,7 +188,12 @@ fn overlaps(a: &Valley, b: &Valley) -> bool {
 /// midline: of the local minima with walls on both sides, the one nearest
 /// the midline whose depth is at least half the deepest's. The air around
 /// the body is often darker than lung, but lies beyond the chest wall.
-pub(super) fn valley(row: &[f32], midline: usize, half: Half) -> Option<Valley> {
+pub(super) fn valley(
+    row: &[f32],
+    midline: usize,
+    half: Half,
+    within: Option<(usize, usize)>,
+) -> Option<Valley> {
     let n = row.len();
     // The profile outward from the midline: k = 0 at the midline.
     let profile: Vec<f32> = match half {
@@ -203,7 +216,8 @@ pub(super) fn valley(row: &[f32], midline: usize, half: Half) -> Option<Valley> 
     let mut candidates: Vec<(usize, Valley)> = Vec::new();
     for k in first..len - 1 {
         let v = profile[k];
-        if !(v <= profile[k - 1] && v < profile[k + 1]) {
+        let allowed = within.is_none_or(|(from, to)| (from..=to).contains(&k));
+        if !(allowed && v <= profile[k - 1] && v < profile[k + 1]) {
             continue;
         }
         let medial = medial_max[k - 1];
@@ -270,13 +284,13 @@ mod tests {
             *v = 0.0;
         }
         row[4] = 0.7;
-        let v = valley(&row, 20, Half::Left).unwrap();
+        let v = valley(&row, 20, Half::Left, None).unwrap();
         assert_eq!((v.start, v.end), (8, 14));
         assert!((v.depth - 0.6).abs() < 1e-6);
     }
 
     #[test]
     fn a_flat_row_has_no_valley() {
-        assert_eq!(valley(&[0.5; 40], 20, Half::Right), None);
+        assert_eq!(valley(&[0.5; 40], 20, Half::Right, None), None);
     }
 }
