@@ -178,11 +178,17 @@ impl Anatomy {
         debug_assert_eq!(film.len(), n * n);
         let smooth = percentile_stretch(&gaussian_blur_xy(film, n, n, SMOOTHING_SIGMA), 0.01, 0.99);
         let midline = midline(&smooth, n);
-        let chain = |half, within, bridge| {
-            rows::lung(
-                &rows::Valleys::of(&smooth, n, midline, half, within),
-                bridge,
-            )
+        // Each half's valleys, found once; found again only for a
+        // narrowed second search.
+        let valleys = |half, within| rows::Valleys::of(&smooth, n, midline, half, within);
+        let (right_rows, left_rows) = (
+            valleys(rows::Half::Left, None),
+            valleys(rows::Half::Right, None),
+        );
+        let chain = |half, within: Option<(usize, usize)>, bridge| match (half, within) {
+            (rows::Half::Left, None) => rows::lung(&right_rows, bridge),
+            (rows::Half::Right, None) => rows::lung(&left_rows, bridge),
+            (half, within) => rows::lung(&valleys(half, within), bridge),
         };
         let smoothed = |m: Option<Mask>, lung| {
             m.map(|m| m.column_spans_filled().close(CLOSING).filled())

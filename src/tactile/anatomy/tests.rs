@@ -65,3 +65,45 @@ fn films_without_two_lungs_are_refused() {
         Err(AnatomyProblem::LungMissing(Lung::Left))
     );
 }
+
+#[test]
+fn any_picture_gives_an_anatomy_or_a_reason_never_a_panic() {
+    // Noise, stripes, blocks, a spot, a frame, all black, all white: what a
+    // photograph, a test pattern or a damaged file may decode to.
+    let mut state = 0x2545_f491_u32;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state % 1000) as f32 / 999.0
+    };
+    let patterns: Vec<Box<dyn Fn(usize, usize) -> f32>> = vec![
+        Box::new(|x, _| (x % 7) as f32 / 6.0),
+        Box::new(|_, y| (y / 20 % 2) as f32),
+        Box::new(|x, y| ((x / 30 + y / 30) % 2) as f32),
+        Box::new(|x, y| {
+            if x.abs_diff(112) < 10 && y.abs_diff(112) < 10 {
+                1.0
+            } else {
+                0.0
+            }
+        }),
+        Box::new(|x, y| f32::from(x < 3 || y < 3 || x > 220 || y > 220)),
+        Box::new(|_, _| 0.0),
+        Box::new(|_, _| 1.0),
+    ];
+    for pattern in &patterns {
+        let film: Vec<f32> = (0..N * N).map(|i| pattern(i % N, i / N)).collect();
+        let _ = Anatomy::find(&film);
+    }
+    for _ in 0..8 {
+        let film: Vec<f32> = (0..N * N).map(|_| noise()).collect();
+        let _ = Anatomy::find(&film);
+        // The phantom with noise on it: still found.
+        let noisy: Vec<f32> = phantom(&[])
+            .iter()
+            .map(|v| (v + 0.05 * (noise() - 0.5)).clamp(0.0, 1.0))
+            .collect();
+        assert!(Anatomy::find(&noisy).is_ok());
+    }
+}
