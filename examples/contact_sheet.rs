@@ -199,11 +199,11 @@ fn overlay(film: &GrayImage, anatomy: Option<&touchray::tactile::anatomy::Anatom
             *v = ((u16::from(*v) + u16::from(c)) / 2) as u8;
         }
     };
-    let n = RELIEF_SIZE;
+    // The opacity layer as the view draws it without a classifier.
+    let dense = touchray::tactile::reading::opaque(anatomy, None);
     for (x, y, p) in image.enumerate_pixels_mut() {
         let (xi, yi) = (x as isize, y as isize);
-        let i = y as usize * n + x as usize;
-        if anatomy.excess()[i] >= touchray::tactile::reading::OPACITY_EXCESS {
+        if dense.get(xi, yi) {
             tint(p, [0, 255, 0]);
         } else if anatomy.right().get(xi, yi) {
             tint(p, [255, 40, 40]);

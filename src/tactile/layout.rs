@@ -336,7 +336,7 @@ pub fn compose(
             draw_anatomy(
                 &mut frame,
                 anatomy,
-                dense.as_deref(),
+                dense.as_ref(),
                 crop,
                 relief.aspect,
                 regions.graphic,

@@ -18,7 +18,7 @@ use embedded_graphics::prelude::Point;
 use embedded_graphics::primitives::Rectangle;
 
 use super::anatomy::{Anatomy, AnatomyProblem};
-use super::{letterbox, resample, PinFrame, Scan, RELIEF_SIZE};
+use super::{letterbox, resample, Mask, PinFrame, Scan, RELIEF_SIZE};
 
 /// Opacity excess (interquartile ranges above the lung's median, see
 /// [`Anatomy::excess`]) from which a lung area is shown as dense.
@@ -83,15 +83,13 @@ pub fn film_grid(scan: &Scan) -> Vec<f32> {
 /// The opaque pixels of the grid: excess at least [`OPACITY_EXCESS`], or
 /// at least [`OPACITY_EXCESS_WITH_CAM`] where `hot` (the classifier's hot
 /// zone, when it called pneumonia) says so.
-pub fn opaque(anatomy: &Anatomy, hot: Option<&[bool]>) -> Vec<bool> {
-    anatomy
-        .excess()
-        .iter()
-        .enumerate()
-        .map(|(i, &e)| {
-            e >= OPACITY_EXCESS || (hot.is_some_and(|h| h[i]) && e >= OPACITY_EXCESS_WITH_CAM)
-        })
-        .collect()
+pub fn opaque(anatomy: &Anatomy, hot: Option<&[bool]>) -> Mask {
+    let excess = anatomy.excess();
+    Mask::from_fn(RELIEF_SIZE, RELIEF_SIZE, |x, y| {
+        let i = y * RELIEF_SIZE + x;
+        excess[i] >= OPACITY_EXCESS
+            || (hot.is_some_and(|h| h[i]) && excess[i] >= OPACITY_EXCESS_WITH_CAM)
+    })
 }
 
 /// Draws the anatomy of the `(x0, y0, side)` crop of the grid, standing for
@@ -100,7 +98,7 @@ pub fn opaque(anatomy: &Anatomy, hot: Option<&[bool]>) -> Vec<bool> {
 pub fn draw_anatomy(
     frame: &mut PinFrame,
     anatomy: &Anatomy,
-    opaque: Option<&[bool]>,
+    opaque: Option<&Mask>,
     crop: (usize, usize, usize),
     aspect: f32,
     area: Rectangle,
@@ -114,10 +112,7 @@ pub fn draw_anatomy(
     let left = anatomy.left().coverage(crop, (w, h));
     let middle = anatomy.mediastinum().coverage(crop, (w, h));
     let body = anatomy.body().coverage(crop, (w, h));
-    let dense = opaque.map(|o| {
-        let mask = super::Mask::from_fn(RELIEF_SIZE, RELIEF_SIZE, |x, y| o[y * RELIEF_SIZE + x]);
-        mask.coverage(crop, (w, h))
-    });
+    let dense = opaque.map(|o| o.coverage(crop, (w, h)));
     // Which lung each pin shows: 1 right, 2 left, 0 none; then each pin
     // takes its 3 x 3 neighbourhood's majority, so that the outline runs
     // smooth under the finger instead of stepping at every pin.
