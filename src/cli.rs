@@ -252,6 +252,11 @@ pub struct DescribeArgs {
     /// Also render the text to this WAV file through espeak-ng.
     #[arg(long, value_name = "FILE.wav")]
     pub wav: Option<PathBuf>,
+    /// Also say what lies under a cursor at X,Y: fractions of the film's
+    /// width and height from its top-left corner (the patient's right on a
+    /// frontal film), e.g. 0.3,0.6; on a Graphiti's whole view.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
+    pub at: Option<(f32, f32)>,
     /// espeak-ng voice or language.
     #[arg(long, default_value = "en")]
     pub voice: String,
@@ -362,6 +367,24 @@ impl RunArgs {
 #[derive(Debug, thiserror::Error)]
 #[error("expected WIDTHxHEIGHT, got {0:?}")]
 pub struct SizeError(String);
+
+/// A point given as "X,Y" is not two fractions in [0, 1].
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not X,Y with both in 0..1, e.g. 0.3,0.6")]
+pub struct PointError(String);
+
+fn parse_point(text: &str) -> Result<(f32, f32), PointError> {
+    let bad = || PointError(text.to_string());
+    let (x, y) = text.split_once(',').ok_or_else(bad)?;
+    let fraction = |s: &str| {
+        s.trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|v| (0.0..=1.0).contains(v))
+            .ok_or_else(bad)
+    };
+    Ok((fraction(x)?, fraction(y)?))
+}
 
 fn parse_size(text: &str) -> Result<(u32, u32), SizeError> {
     let bad = || SizeError(text.to_string());

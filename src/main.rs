@@ -23,7 +23,8 @@ use touchray::output::{write_outputs, FeaturesReport, OutputError, RenderReport,
 use touchray::pipeline::{make_relief, render, Networks, Wanted};
 use touchray::speech::describe_rendering;
 use touchray::tactile::braille::line_bytes;
-use touchray::tactile::Features;
+use touchray::tactile::cursor::Cursor;
+use touchray::tactile::{Features, Geometry};
 use touchray::{Error, ExitStatus};
 
 use cli::{
@@ -202,7 +203,8 @@ fn run_emulate(args: &EmulateArgs) -> anyhow::Result<()> {
 fn run_describe(args: &DescribeArgs) -> anyhow::Result<()> {
     let networks = args.models.networks()?;
     let rendering = render(&args.scan, &networks, Wanted::analysis()).map_err(Error::from)?;
-    let description = describe_rendering(&rendering);
+    let cursor = args.at.map(|(x, y)| Cursor::at(x, y));
+    let description = describe_rendering(&rendering, cursor, Geometry::GRAPHITI);
     if let Some(wav) = &args.wav {
         args.voice()
             .render_wav(&description.text, wav)

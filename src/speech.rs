@@ -9,7 +9,10 @@ use serde::Serialize;
 use crate::finding::{Finding, Verdict};
 use crate::infer::manifest::ModelError;
 use crate::pipeline::Rendering;
+use crate::tactile::cursor::Cursor;
 use crate::tactile::layout::{Screen, View};
+use crate::tactile::place::{under_cursor, Density, Place};
+use crate::tactile::Geometry;
 
 /// What a part of a description is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,6 +26,8 @@ pub enum Topic {
     Zone,
     /// Something that failed.
     Fault,
+    /// What lies under the cursor.
+    Place,
 }
 
 /// One sentence fragment and what it is about.
@@ -110,6 +115,36 @@ pub fn zoom(zoom: u8) -> String {
     }
 }
 
+/// What is under the cursor, as a query press says it: "left lung, lower
+/// zone, dense area", "heart", "outside the chest"; "dense area; no
+/// anatomy: left lung not found" where there is no anatomy to name (the
+/// relief's height there instead).
+pub fn place(place: &Place) -> String {
+    match place {
+        Place::Lung { zone, dense } => {
+            let dense = if *dense { ", dense area" } else { "" };
+            format!(
+                "{} lung, {} zone{dense}",
+                zone.side.name(),
+                zone.level.name()
+            )
+        }
+        Place::Heart => "heart".into(),
+        Place::Mediastinum => "mediastinum, above the heart".into(),
+        Place::ChestWall => "chest wall".into(),
+        Place::BelowLungs => "below the lungs".into(),
+        Place::OutsideChest => "outside the chest".into(),
+        Place::NoAnatomy { problem, density } => {
+            let density = match density {
+                Density::Dense => "dense area",
+                Density::Medium => "medium density",
+                Density::Dark => "dark area",
+            };
+            format!("{density}; no anatomy: {problem}")
+        }
+    }
+}
+
 /// The faults the appliance announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -165,13 +200,30 @@ pub fn describe(
     d
 }
 
-/// [`describe`] of a rendering, as `touchray describe` says it for one file.
-pub fn describe_rendering(rendering: &Rendering) -> Description {
+/// [`describe`] of a rendering, as `touchray describe` says it for one
+/// file; with a `cursor`, what lies under it where the whole film is shown
+/// on `geometry` ("under the cursor: left lung, lower zone").
+pub fn describe_rendering(
+    rendering: &Rendering,
+    cursor: Option<Cursor>,
+    geometry: Geometry,
+) -> Description {
     let analysis = rendering
         .analysis
         .as_ref()
         .map(|a| a.as_ref().map(|a| a.finding()));
-    describe(None, analysis)
+    let mut d = describe(None, analysis);
+    if let Some(cursor) = cursor {
+        let Rendering {
+            relief,
+            representations,
+            screen,
+            ..
+        } = rendering;
+        let here = under_cursor(relief, representations, screen, cursor, geometry);
+        d.push(Topic::Place, format!("under the cursor: {}", place(&here)));
+    }
+    d
 }
 
 #[cfg(test)]
@@ -270,5 +322,28 @@ mod tests {
         );
         assert_eq!(zoom(1), "whole film");
         assert_eq!(zoom(4), "zoom 4");
+    }
+
+    #[test]
+    fn what_is_here_in_plain_words() {
+        let lung = |side, level, dense| Place::Lung {
+            zone: Zone { side, level },
+            dense,
+        };
+        assert_eq!(
+            place(&lung(Side::Left, Level::Lower, true)),
+            "left lung, lower zone, dense area"
+        );
+        assert_eq!(
+            place(&lung(Side::Right, Level::Upper, false)),
+            "right lung, upper zone"
+        );
+        assert_eq!(place(&Place::Heart), "heart");
+        assert_eq!(place(&Place::OutsideChest), "outside the chest");
+        let none = Place::NoAnatomy {
+            problem: crate::tactile::anatomy::AnatomyProblem::OutOfRange,
+            density: Density::Dense,
+        };
+        assert_eq!(place(&none), "dense area; no anatomy: film out of range");
     }
 }

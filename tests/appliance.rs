@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use serde_json::Value;
+use common::{events, of_kind, wait_for};
 use touchray::appliance::loader::{prepare, PreparedScan};
 use touchray::appliance::signals::Signal;
 use touchray::device::emulator::{Emulator, Faults, Kind, Options, Record};
@@ -44,18 +44,6 @@ fn snapshot(dir: &Path) -> Vec<(String, u64, SystemTime)> {
         .collect();
     files.sort();
     files
-}
-
-fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["event"] == kind).collect()
 }
 
 /// The Graphiti's vibrate commands for a pattern: each pulse 100..1000 ms,
@@ -236,18 +224,6 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     // No file name in the events or the log.
     let all = format!("{stderr}{}", std::fs::read_to_string(&json).unwrap());
     assert!(!all.contains("a.jpeg") && !all.contains("b.jpeg"));
-}
-
-/// Waits until the events file has an event matching `wanted`.
-fn wait_for(json: &Path, what: &str, wanted: impl Fn(&Value) -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::time::Instant::now() < deadline {
-        if events(json).iter().any(&wanted) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("no {what} event within 120 s: {:?}", events(json));
 }
 
 #[test]

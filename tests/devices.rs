@@ -599,11 +599,11 @@ fn a_graphiti_plus_gets_the_label_on_its_braille_line_and_the_picture_on_all_its
     g.show(&frame).unwrap();
     assert!(emulator.record().frame == frame);
 
-    // Keys: a routing key says everything again; the panning keys step
-    // through the scans and zoom, short and long.
+    // Keys: a routing key queries the column above it; the panning keys
+    // step through the scans and zoom, short and long.
     let map = KeyMap::default();
     for (bit, button) in [
-        (3 * 8 + 4, Button::Repeat), // CR5
+        (3 * 8 + 4, Button::Query),  // CR5
         (2 * 8, Button::Previous),   // LPB
         (2 * 8 + 1, Button::Next),   // LPF
         (2 * 8 + 3, Button::ZoomIn), // RPF
@@ -619,6 +619,9 @@ fn a_graphiti_plus_gets_the_label_on_its_braille_line_and_the_picture_on_all_its
             (button, true, false),
             "bit {bit}"
         );
+        // CR5 lies over the middle of cell 5 of 40; the other keys nowhere.
+        let along = (button == Button::Query).then_some(4.5 / 40.0);
+        assert_eq!((down.along, up.along), (along, along), "bit {bit}");
         assert!(
             up.at - down.at < Duration::from_millis(100),
             "a short press"

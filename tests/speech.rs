@@ -6,6 +6,17 @@ mod common;
 
 use std::path::Path;
 
+use embedded_graphics::prelude::Point;
+use touchray::appliance::loader::{prepare, PreparedScan};
+use touchray::device::emulator::{Emulator, Kind, Options, Record};
+use touchray::infer::depth::DepthChoice;
+use touchray::infer::Loading;
+use touchray::pipeline::Networks;
+use touchray::speech;
+use touchray::tactile::cursor::{Cursor, CURSOR_BLINK};
+use touchray::tactile::layout::{Pan, Screen, View, Viewport};
+use touchray::tactile::Geometry;
+
 fn describe(scan: &Path, extra: &[&str]) -> serde_json::Value {
     let out = common::touchray()
         .arg("describe")
@@ -137,24 +148,61 @@ fn board_with_speech(dir: &Path, speech: &str) -> std::path::PathBuf {
     board
 }
 
+/// A board whose voice is a stand-in synthesiser that "speaks" for 5 s,
+/// so that presses surely come while it speaks, even under qemu.
+fn fake_voice_board(dir: &Path) -> std::path::PathBuf {
+    let fake = dir.join("fake-espeak");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncase \"$1\" in --version) exit 0;; esac\nexec sleep 5\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    board_with_speech(
+        dir,
+        &format!(
+            "command = {:?}\naudio-device = \"none\"\n",
+            fake.display().to_string()
+        ),
+    )
+}
+
 /// `touchray run` against the Graphiti emulator with one Kermany scan and
 /// the models in `models` (the shipped classifier, or none); the events it
 /// wrote.
 fn run_appliance(dir: &Path, board: &Path, models: &Path, script: &str) -> Vec<serde_json::Value> {
-    use touchray::device::emulator::{Emulator, Faults, Kind, Options};
+    run_on(dir, board, models, script, false, |_, _| {}).0
+}
+
+/// The scan `run_on` puts on the medium: the normal film alone. On an x86
+/// CPU with AMX this crashed tract's AMX int8 kernel on the loader thread
+/// (SIGSEGV) until main.rs took that kernel out of tract's pool.
+fn the_scan() -> std::path::PathBuf {
+    common::kermany("NORMAL")
+}
+
+/// [`run_appliance`] on a Graphiti (a Graphiti Plus if `plus`), calling
+/// `during` with the emulator and the events file while the appliance
+/// runs; the events and what the emulated device did.
+fn run_on(
+    dir: &Path,
+    board: &Path,
+    models: &Path,
+    script: &str,
+    plus: bool,
+    during: impl FnOnce(&Emulator, &Path),
+) -> (Vec<serde_json::Value>, Record) {
     let scans = dir.join("scans");
     std::fs::create_dir_all(&scans).unwrap();
-    // The normal film alone on the medium: on an x86 CPU with AMX this
-    // crashed tract's AMX int8 kernel on the loader thread (SIGSEGV) until
-    // main.rs took that kernel out of tract's pool.
-    std::fs::copy(common::kermany("NORMAL"), scans.join("a.jpeg")).unwrap();
+    std::fs::copy(the_scan(), scans.join("a.jpeg")).unwrap();
     let link = dir.join("display");
     let emulator = Emulator::start(
         Kind::Graphiti,
         Options {
-            faults: Faults::default(),
             link: Some(link.clone()),
-            png: None,
+            graphiti_plus: plus,
             ..Options::default()
         },
     )
@@ -162,7 +210,7 @@ fn run_appliance(dir: &Path, board: &Path, models: &Path, script: &str) -> Vec<s
     let script_path = dir.join("script");
     std::fs::write(&script_path, script).unwrap();
     let json = dir.join("events.jsonl");
-    let out = common::touchray()
+    let child = common::touchray()
         .arg("run")
         .arg("--board")
         .arg(board)
@@ -176,16 +224,17 @@ fn run_appliance(dir: &Path, board: &Path, models: &Path, script: &str) -> Vec<s
         .arg(&script_path)
         .arg("--json-events")
         .arg(&json)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    during(&emulator, &json);
+    let out = child.wait_with_output().unwrap();
+    let record = emulator.record();
     emulator.stop().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    std::fs::read_to_string(&json)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    (common::events(&json), record)
 }
 
 /// The position of the first event matching `what` at or after `from`.
@@ -203,24 +252,7 @@ fn find(
 #[test]
 fn the_appliance_speaks_and_a_press_cuts_it_short() {
     let dir = tempfile::tempdir().unwrap();
-    // A stand-in synthesiser that "speaks" for 5 s, so that presses
-    // surely come while it speaks, even under qemu.
-    let fake = dir.path().join("fake-espeak");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\ncase \"$1\" in --version) exit 0;; esac\nexec sleep 5\n",
-    )
-    .unwrap();
-    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&fake, permissions).unwrap();
-    let board = board_with_speech(
-        dir.path(),
-        &format!(
-            "command = {:?}\naudio-device = \"none\"\n",
-            fake.display().to_string()
-        ),
-    );
+    let board = fake_voice_board(dir.path());
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let events = run_appliance(dir.path(), &board, &models, "next\nzoom-in\n");
     let is = |kind: &'static str, text: &'static str| {
@@ -294,4 +326,138 @@ fn is_speech_of_scan(e: &serde_json::Value) -> bool {
         && e["text"]
             .as_str()
             .is_some_and(|t| t.starts_with("scan 1 of 1"))
+}
+
+/// The normal film prepared as the appliance prepares it, with the
+/// shipped classifier.
+fn prepared() -> PreparedScan {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let (networks, _) = Networks::load(&models, DepthChoice::Auto, &Loading::real()).unwrap();
+    prepare(&the_scan(), &networks).unwrap()
+}
+
+/// The text of the first speech event at or after `from`.
+fn said(events: &[serde_json::Value], from: usize) -> (usize, String) {
+    let at = find(events, from, |e| e["event"] == "speech");
+    (at, events[at]["text"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn the_cursor_is_felt_moved_and_asked_what_is_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = fake_voice_board(dir.path());
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let script =
+        "next\nquery\npan-left\npan-left\npan-left\nquery\nzoom-in\ndescribe\nquery hold 1000\n";
+    let (events, record) = run_on(dir.path(), &board, &models, script, false, |_, _| {});
+
+    // The same, made by the library: the cursor out at the centre of the
+    // whole film, three pins to the left, then zoomed in on.
+    let scan = prepared();
+    let g = Geometry::GRAPHITI;
+    let whole = scan.screen(View::Anatomy, Viewport::default());
+    let picture = scan.picture(&whole, g);
+    let first = Cursor::centre_of(&Viewport::default());
+    let mut moved = first;
+    for _ in 0..3 {
+        moved = moved.step(Pan::Left, &Viewport::default(), picture);
+    }
+    let pin = |c: Cursor| c.pin(&Viewport::default(), picture).unwrap();
+    let queries = common::of_kind(&events, "query");
+    assert_eq!(queries.len(), 2, "{events:#?}");
+    for (query, cursor) in queries.iter().zip([first, moved]) {
+        assert_eq!(
+            (query["column"].as_i64(), query["row"].as_i64()),
+            (
+                Some(i64::from(pin(cursor).x)),
+                Some(i64::from(pin(cursor).y))
+            )
+        );
+    }
+    assert_eq!(pin(moved), pin(first) - Point::new(3, 0));
+    // Each query says what the library finds under its pin.
+    let mut at = 0;
+    for cursor in [first, moved] {
+        at = find(&events, at, |e| e["event"] == "query");
+        let (next, text) = said(&events, at);
+        assert_eq!(text, speech::place(&scan.place(cursor, &whole, g)));
+        at = next;
+    }
+    // The cursor is felt: a lone blinking pin on the frame shown.
+    let with_cursor = scan.frame_of(
+        &Screen {
+            cursor: Some(first),
+            ..whole
+        },
+        g,
+    );
+    assert!(record.history.iter().any(|f| *f == with_cursor));
+    let p = pin(first);
+    let i = (p.y * 60 + p.x) as usize;
+    assert_eq!(
+        (with_cursor.heights()[i], with_cursor.blink()[i]),
+        (4, CURSOR_BLINK)
+    );
+    // Zoomed in on the cursor, describe says it all, the cursor's place too.
+    let mut zoomed = Viewport::default();
+    zoomed.zoom_in();
+    zoomed.centre_on(moved.position());
+    let zoomed_screen = scan.screen(View::Anatomy, zoomed);
+    let described = find(&events, at, |e| {
+        e["event"] == "down" && e["button"] == "describe"
+    });
+    let (_, text) = said(&events, described);
+    let here = speech::place(&scan.place(moved, &zoomed_screen, g));
+    assert!(text.starts_with("scan 1 of 1, "), "{text}");
+    assert!(text.contains("; zoom 2; "), "{text}");
+    assert!(
+        text.ends_with(&format!("under the cursor: {here}")),
+        "{text}"
+    );
+    // Held, the query puts the cursor away: the last frame has none.
+    let away = find(&events, described, |e| e["event"] == "cursor_away");
+    assert_eq!(said(&events, away).1, "cursor off");
+    assert!(record.frame == scan.frame(View::Anatomy, zoomed, g));
+}
+
+#[test]
+fn a_graphiti_plus_routing_key_queries_the_column_above_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // No voice and no classifier: the query event is there all the same.
+    let board = Path::new(env!("CARGO_MANIFEST_DIR")).join("board/generic.toml");
+    let script = "next\nrepeat\n+5000 describe\n";
+    let (events, record) = run_on(
+        dir.path(),
+        &board,
+        Path::new("/nonexistent"),
+        script,
+        true,
+        |emulator, json| {
+            common::wait_for(json, "repeat", |e| {
+                e["event"] == "press" && e["button"] == "repeat"
+            });
+            // CR26: bit 24 + 25 of the 0x33 report (routing keys from bit 24).
+            emulator.press(3 * 8 + 25);
+        },
+    );
+    let query = common::of_kind(&events, "query");
+    assert_eq!(query.len(), 1, "{events:#?}");
+    // Cell 26 of 40, at its middle, across 60 pins: column 38; the row is
+    // the picture's middle (the cursor was not out).
+    assert_eq!(query[0]["column"], 38, "{}", query[0]);
+    let frame = &record.frame;
+    let row = query[0]["row"].as_i64().unwrap() as usize;
+    assert_eq!(frame.blink()[row * 60 + 38], CURSOR_BLINK);
+    // What the library finds there, on the Plus's picture (the label is on
+    // its braille line), without a classifier.
+    let scan = prepare(&the_scan(), &Networks::default()).unwrap();
+    let screen = Screen {
+        label_on_line: true,
+        ..scan.screen(View::Anatomy, Viewport::default())
+    };
+    let picture = scan.picture(&screen, Geometry::GRAPHITI);
+    let cursor = Cursor::at_pin(Point::new(38, row as i32), &Viewport::default(), picture);
+    let place = scan.place(cursor, &screen, Geometry::GRAPHITI);
+    assert_eq!(query[0]["place"], serde_json::to_value(place).unwrap());
+    assert_eq!(query[0]["place"]["part"], "lung", "{}", query[0]);
 }

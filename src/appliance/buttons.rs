@@ -29,13 +29,19 @@ pub enum Button {
     PanRight,
     /// Show the next representation.
     Cycle,
-    /// Play the verdict again.
+    /// Play the verdict again (held: describe).
     Repeat,
+    /// Say what is under the cursor, putting it out first where it is not
+    /// (held: put the cursor away).
+    Query,
+    /// Say everything about the scan shown: position, verdict, zone, view,
+    /// zoom, and what is under the cursor.
+    Describe,
 }
 
 impl Button {
     /// Every button, in the order boards and scripts list them.
-    pub const ALL: [Button; 10] = [
+    pub const ALL: [Button; 12] = [
         Button::Next,
         Button::Previous,
         Button::ZoomIn,
@@ -46,6 +52,8 @@ impl Button {
         Button::PanRight,
         Button::Cycle,
         Button::Repeat,
+        Button::Query,
+        Button::Describe,
     ];
 
     /// The button's name in board files, scripts and events.
@@ -61,6 +69,8 @@ impl Button {
             Button::PanRight => "pan-right",
             Button::Cycle => "cycle",
             Button::Repeat => "repeat",
+            Button::Query => "query",
+            Button::Describe => "describe",
         }
     }
 }
@@ -84,7 +94,7 @@ impl std::str::FromStr for Button {
 }
 
 /// A button going down or up at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ButtonEvent {
     /// Which button.
     pub button: Button,
@@ -93,6 +103,10 @@ pub struct ButtonEvent {
     pub pressed: bool,
     /// When it happened.
     pub at: Instant,
+    /// Where along the display's width the key lies, from 0 (left edge) to
+    /// 1 (right edge), for a key of a row under the pins (a Graphiti Plus's
+    /// routing keys): a query there points at that column.
+    pub along: Option<f32>,
 }
 
 /// A source of button events.
@@ -105,13 +119,16 @@ pub trait Buttons {
 /// board file wires them to; the displays' keys have fixed meanings,
 /// chosen so that the same hand positions do the same things on both:
 ///
-/// - Graphiti: arrows pan, Select loads the next scan, Space repeats the
-///   verdict; dot 1 previous, dot 4 next, dots 2/5 zoom out/in, dot 3
-///   cycles the view. Gestures: swipes left/right step through scans,
-///   up/down zoom, a double tap repeats the verdict.
+/// - Graphiti: arrows pan (or move the cursor, when it is out), Select
+///   loads the next scan, Space repeats the verdict; dot 1 previous, dot 4
+///   next, dots 2/5 zoom out/in, dot 3 cycles the view, dot 6 queries
+///   the cursor, dot 7 describes (dot 8 is left alone: the device keeps
+///   its chords for itself). Gestures: swipes left/right step through
+///   scans, up/down zoom, a double tap repeats the verdict. A Graphiti
+///   Plus's routing keys query the column above them.
 /// - Dot Pad: the panning keys step through scans, F1 cycles the view,
-///   F2/F3 zoom out/in, F4 repeats the verdict, the navigation keys pan and
-///   their centre repeats.
+///   F2/F3 zoom out/in, F4 repeats the verdict (held: describes), the
+///   navigation keys pan (or move the cursor) and their centre queries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyMap {
     /// The button of each board line, in the order the lines were opened.
@@ -154,6 +171,7 @@ impl Buttons for MappedKeys<'_> {
                     button,
                     pressed,
                     at,
+                    along: along(key),
                 }));
             }
             if left.is_zero() {
@@ -165,8 +183,8 @@ impl Buttons for MappedKeys<'_> {
 
 /// The Graphiti's keys (and a Graphiti Plus's panning and routing keys:
 /// left pair back / forward through the scans, as a braille display's
-/// panning keys move through text; right pair zoom; a routing key under
-/// the label says it all again).
+/// panning keys move through text; right pair zoom; a routing key asks
+/// what is in the column above it).
 fn graphiti_button(key: graphiti::Key) -> Option<Button> {
     use graphiti::{Gesture, Key, Panning};
     Some(match key {
@@ -175,6 +193,8 @@ fn graphiti_button(key: graphiti::Key) -> Option<Button> {
         Key::Dot(3) => Button::Cycle,
         Key::Dot(4) | Key::Select => Button::Next,
         Key::Dot(5) => Button::ZoomIn,
+        Key::Dot(6) => Button::Query,
+        Key::Dot(7) => Button::Describe,
         Key::Up => Button::PanUp,
         Key::Left => Button::PanLeft,
         Key::Down => Button::PanDown,
@@ -189,9 +209,21 @@ fn graphiti_button(key: graphiti::Key) -> Option<Button> {
         Key::Panning(Panning::LeftForward) => Button::Next,
         Key::Panning(Panning::RightBack) => Button::ZoomOut,
         Key::Panning(Panning::RightForward) => Button::ZoomIn,
-        Key::Routing(_) => Button::Repeat,
+        Key::Routing(_) => Button::Query,
         Key::Dot(_) => return None,
     })
+}
+
+/// Where a key of a row along the display lies: a Graphiti Plus routing
+/// key over the middle of its cell, the 40 cells spread across the width.
+fn along(key: Key) -> Option<f32> {
+    match key {
+        Key::Graphiti(graphiti::Key::Routing(cell)) => {
+            let cells = graphiti::BRAILLE_CELLS as f32;
+            Some(((f32::from(cell) - 0.5) / cells).clamp(0.0, 1.0))
+        }
+        _ => None,
+    }
 }
 
 fn dot_pad_button(key: dotpad::Key) -> Option<Button> {
@@ -200,7 +232,7 @@ fn dot_pad_button(key: dotpad::Key) -> Option<Button> {
     Some(match key {
         Key::Perkins(PAN_LEFT) => Button::Previous,
         Key::Perkins(PAN_RIGHT) => Button::Next,
-        Key::Perkins(16) => Button::Repeat,
+        Key::Perkins(16) => Button::Query,
         Key::Perkins(17) => Button::PanUp,
         Key::Perkins(18) => Button::PanRight,
         Key::Perkins(19) => Button::PanDown,
@@ -233,7 +265,18 @@ mod tests {
         assert_eq!(graphiti(graphiti::Key::Right), Some(Button::PanRight));
         assert_eq!(graphiti(graphiti::Key::Select), Some(Button::Next));
         assert_eq!(graphiti(graphiti::Key::Space), Some(Button::Repeat));
-        assert_eq!(graphiti(graphiti::Key::Dot(7)), None);
+        assert_eq!(graphiti(graphiti::Key::Dot(6)), Some(Button::Query));
+        assert_eq!(graphiti(graphiti::Key::Dot(8)), None);
+        assert_eq!(graphiti(graphiti::Key::Routing(40)), Some(Button::Query));
+        assert_eq!(
+            along(Key::Graphiti(graphiti::Key::Routing(1))),
+            Some(0.0125)
+        );
+        assert_eq!(
+            along(Key::Graphiti(graphiti::Key::Routing(40))),
+            Some(0.9875)
+        );
+        assert_eq!(along(Key::Graphiti(graphiti::Key::Dot(6))), None);
         assert_eq!(
             graphiti(graphiti::Key::Gesture(graphiti::Gesture::SwipeLeft)),
             Some(Button::Next)

@@ -13,6 +13,7 @@ use super::buttons::Button;
 use super::press::PressKind;
 use super::signals::Signal;
 use crate::finding::Verdict;
+use crate::tactile::place::Place;
 
 /// The loop's states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +145,17 @@ pub enum Event {
         /// What was being said.
         text: String,
     },
+    /// A query: where the cursor is and what lies under it.
+    Query {
+        /// The cursor's pin column on the display, from 0.
+        column: i32,
+        /// Its pin row, from 0.
+        row: i32,
+        /// What lies there.
+        place: Place,
+    },
+    /// The cursor was put away.
+    CursorAway,
     /// The loop ended (the script or keyboard finished).
     Stopped,
 }

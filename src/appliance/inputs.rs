@@ -152,6 +152,7 @@ impl Script {
                 button,
                 pressed: false,
                 at: now,
+                along: None,
             });
         }
         let step = *self.steps.front()?;
@@ -168,6 +169,7 @@ impl Script {
             button: step.button,
             pressed: true,
             at: now,
+            along: None,
         })
     }
 
@@ -252,11 +254,13 @@ impl Keyboard {
                     button,
                     pressed: false,
                     at: now + hold,
+                    along: None,
                 });
                 Some(ButtonEvent {
                     button,
                     pressed: true,
                     at: now,
+                    along: None,
                 })
             }
             Err(TryRecvError::Empty) => None,
@@ -285,6 +289,8 @@ fn key_button(b: u8) -> Option<Button> {
         b'd' => Button::PanRight,
         b'c' => Button::Cycle,
         b'r' => Button::Repeat,
+        b'h' => Button::Query,
+        b'i' => Button::Describe,
         _ => return None,
     })
 }

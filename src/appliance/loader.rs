@@ -3,13 +3,17 @@
 //! and live on the loader's thread.
 
 use std::path::PathBuf;
+
+use embedded_graphics::primitives::Rectangle;
 use std::sync::mpsc::{channel, Receiver, Sender};
 
 use crate::finding::Finding;
 use crate::infer::manifest::ModelError;
 use crate::pipeline::{render, Networks, Rendering, Wanted};
 use crate::scan::ScanProblem;
-use crate::tactile::layout::{compose, Screen, View, Viewport};
+use crate::tactile::cursor::Cursor;
+use crate::tactile::layout::{compose, Regions, Screen, View, Viewport};
+use crate::tactile::place::{under_cursor, Place};
 use crate::tactile::{Geometry, PinFrame, Relief, Representations};
 
 /// A scan ready to show in any view.
@@ -68,6 +72,22 @@ impl PreparedScan {
             ..Screen::default()
         }
         .settled(&self.representations)
+    }
+
+    /// Where the picture of this scan lies on `geometry` for `screen`.
+    pub fn picture(&self, screen: &Screen, geometry: Geometry) -> Rectangle {
+        Regions::image_area(geometry, self.relief.aspect, screen)
+    }
+
+    /// What lies under `cursor` as `screen` shows this scan on `geometry`.
+    pub fn place(&self, cursor: Cursor, screen: &Screen, geometry: Geometry) -> Place {
+        under_cursor(
+            &self.relief,
+            &self.representations,
+            screen,
+            cursor,
+            geometry,
+        )
     }
 
     /// Whether the CAM view has a map to show.

@@ -17,6 +17,7 @@ pub mod events;
 mod feedback;
 pub mod inputs;
 pub mod loader;
+mod pointing;
 pub mod press;
 pub mod run_loop;
 pub mod scans;

@@ -45,7 +45,7 @@ pub enum PressKind {
 }
 
 /// One press, as the appliance acts on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Press {
     /// Which button.
     pub button: Button,
@@ -53,6 +53,9 @@ pub struct Press {
     pub kind: PressKind,
     /// When the press counted (release for short, hold time for the others).
     pub at: Instant,
+    /// Where along the display the key lies, for a row of keys (see
+    /// [`ButtonEvent::along`]).
+    pub along: Option<f32>,
 }
 
 /// The press state machine: [`PressTracker::event`] for each raw event,
@@ -60,9 +63,9 @@ pub struct Press {
 #[derive(Debug, Default)]
 pub struct PressTracker {
     timings: PressTimings,
-    /// Buttons down: when the next long/repeat press falls due, and whether
-    /// the long press has been given.
-    held: HashMap<Button, (Instant, bool)>,
+    /// Buttons down: when the next long/repeat press falls due, whether
+    /// the long press has been given, and where along the display the key is.
+    held: HashMap<Button, (Instant, bool, Option<f32>)>,
 }
 
 impl PressTracker {
@@ -79,23 +82,26 @@ impl PressTracker {
     /// (bounce the kernel let through, a lost event), gives nothing.
     pub fn event(&mut self, event: ButtonEvent) -> Option<Press> {
         if event.pressed {
-            self.held
-                .entry(event.button)
-                .or_insert((event.at + self.timings.long, false));
+            self.held.entry(event.button).or_insert((
+                event.at + self.timings.long,
+                false,
+                event.along,
+            ));
             return None;
         }
-        let (_, long_given) = self.held.remove(&event.button)?;
+        let (_, long_given, along) = self.held.remove(&event.button)?;
         (!long_given).then_some(Press {
             button: event.button,
             kind: PressKind::Short,
             at: event.at,
+            along: along.or(event.along),
         })
     }
 
     /// The long and repeat presses due by `now`, oldest first.
     pub fn poll(&mut self, now: Instant) -> Vec<Press> {
         let mut due = Vec::new();
-        for (&button, (next, long_given)) in self.held.iter_mut() {
+        for (&button, (next, long_given, along)) in self.held.iter_mut() {
             while *next <= now {
                 let kind = if *long_given {
                     PressKind::Repeat
@@ -106,6 +112,7 @@ impl PressTracker {
                     button,
                     kind,
                     at: *next,
+                    along: *along,
                 });
                 *long_given = true;
                 *next += self.timings.repeat_every;
@@ -134,6 +141,7 @@ mod tests {
             button,
             pressed,
             at: at(t0, ms),
+            along: None,
         }
     }
 

@@ -19,7 +19,8 @@ use super::Parts;
 use crate::device::{DeviceError, HapticPlayer, Keys, Vibrator};
 use crate::speech::{self, Fault};
 use crate::tactile::braille::{line_bytes, message_frame};
-use crate::tactile::layout::{Pan, Screen, View, Viewport};
+use crate::tactile::cursor::Cursor;
+use crate::tactile::layout::{Pan, View, Viewport};
 
 /// Presses kept while a scan loads; more are reported as ignored.
 pub const QUEUE_LIMIT: usize = 32;
@@ -60,7 +61,9 @@ pub struct Appliance {
     pub(super) playing: Option<Signal>,
     pub(super) speaker: Option<Speaker>,
     /// What was said about the scan shown, for the repeat press.
-    described: Option<String>,
+    pub(super) described: Option<String>,
+    /// The cursor, where the user has put it out.
+    pub(super) cursor: Option<Cursor>,
     pub(super) summary: Summary,
 }
 
@@ -102,6 +105,7 @@ impl Appliance {
             playing: None,
             speaker,
             described: None,
+            cursor: None,
             summary: Summary::default(),
         }
     }
@@ -256,39 +260,39 @@ impl Appliance {
                 match button {
                     Button::ZoomIn => {
                         self.viewport.zoom_in();
+                        self.follow_cursor(true);
                         self.say(&speech::zoom(self.viewport.zoom()));
                     }
                     Button::ZoomOut => {
                         self.viewport.zoom_out();
+                        self.follow_cursor(false);
                         self.say(&speech::zoom(self.viewport.zoom()));
                     }
-                    Button::PanUp => {
-                        self.viewport.pan(Pan::Up);
-                    }
-                    Button::PanDown => {
-                        self.viewport.pan(Pan::Down);
-                    }
-                    Button::PanLeft => {
-                        self.viewport.pan(Pan::Left);
-                    }
-                    Button::PanRight => {
-                        self.viewport.pan(Pan::Right);
-                    }
+                    Button::PanUp => self.pan(Pan::Up),
+                    Button::PanDown => self.pan(Pan::Down),
+                    Button::PanLeft => self.pan(Pan::Left),
+                    Button::PanRight => self.pan(Pan::Right),
                     Button::Cycle if long => {
                         self.view = View::default();
                         self.viewport = Viewport::default();
+                        self.follow_cursor(false);
                         self.say_view();
                     }
                     Button::Cycle => {
                         self.view = self.view.next(has_cam);
                         self.say_view();
                     }
+                    Button::Query if long => self.cursor_away(),
+                    Button::Query => self.query(press.along),
+                    // Held, repeat describes: for displays with few keys.
+                    Button::Describe | Button::Repeat if long => self.describe(),
+                    Button::Describe => self.describe(),
                     _ => {
                         let verdict = self.shown.as_ref().and_then(|s| s.finding);
                         if let Some(f) = verdict {
                             self.signal(Signal::for_verdict(f.verdict));
                         }
-                        // Repeat says everything about the scan again.
+                        // Repeat says again what was said when the scan came up.
                         if let Some(text) = self.described.clone() {
                             self.say(&text);
                         }
@@ -352,6 +356,8 @@ impl Appliance {
                 }
                 self.shown = Some(prepared);
                 self.viewport = Viewport::default();
+                // A new film: the cursor pointed at the last one.
+                self.cursor = None;
                 self.set_state(State::Showing);
                 self.show_current();
                 if let Some(verdict) = verdict {
@@ -397,11 +403,10 @@ impl Appliance {
     }
 
     fn show_current(&mut self) {
-        let Some(prepared) = &self.shown else { return };
-        let screen = Screen {
-            label_on_line: self.display.has_braille_line(),
-            ..prepared.screen(self.view, self.viewport)
+        let Some(screen) = self.current_screen() else {
+            return;
         };
+        let Some(prepared) = &self.shown else { return };
         let frame = prepared.frame_of(&screen, self.display.geometry());
         let label = screen.label();
         let line = line_bytes(&label);

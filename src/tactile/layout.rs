@@ -14,8 +14,9 @@ use embedded_graphics::primitives::{PointsIter, Rectangle};
 
 use super::anatomy::AnatomyProblem;
 use super::braille::{self, CELL_PITCH, CELL_ROWS};
+use super::cursor::{draw_cursor, Cursor};
 use super::legibility::{clear_around, remove_specks, MAX_LEVELS, MIN_FEATURE};
-use super::reading::{draw_anatomy, opaque};
+use super::reading::draw_anatomy;
 pub use super::view::{UnknownView, View, VIEWS};
 use super::{quantise, Geometry, PinFrame, Relief, Representations, RELIEF_SIZE};
 use crate::finding::{Finding, Verdict};
@@ -95,6 +96,12 @@ impl Viewport {
         true
     }
 
+    /// Centres the view on `(x, y)` (fractions of the film), as near as
+    /// the zoom lets it without leaving the film.
+    pub fn centre_on(&mut self, (x, y): (f32, f32)) {
+        self.centre = self.clamped((x, y));
+    }
+
     /// Moves the view a quarter of its width or height; false when it is
     /// already at that edge of the scan.
     pub fn pan(&mut self, direction: Pan) -> bool {
@@ -169,6 +176,8 @@ pub struct Screen {
     /// The label goes to the display's own braille line (Graphiti Plus,
     /// Dot Pad): the pins carry the picture alone, over the whole display.
     pub label_on_line: bool,
+    /// The cursor, where the user has one out: a lone blinking pin.
+    pub cursor: Option<Cursor>,
 }
 
 impl Screen {
@@ -179,14 +188,7 @@ impl Screen {
     pub fn settled(mut self, representations: &Representations) -> Screen {
         self.no_anatomy = None;
         if self.view.is_anatomical() {
-            let out_of_range = self
-                .finding
-                .is_some_and(|f| f.verdict == Verdict::OutOfRange);
-            self.no_anatomy = match &representations.reading.anatomy {
-                _ if out_of_range => Some(AnatomyProblem::OutOfRange),
-                Ok(_) => None,
-                Err(problem) => Some(*problem),
-            };
+            self.no_anatomy = representations.anatomy_for(self.finding).err();
         }
         self
     }
@@ -307,7 +309,7 @@ impl Regions {
 /// [`Screen::settled`]): the view in the graphic region, through the
 /// legibility rules (no raised feature under [`MIN_FEATURE`] pins, rings of
 /// the contour view under [`MIN_CONTOUR_RING`]), the patient's side marked,
-/// then the label and the indicator.
+/// then the label, the indicator and the cursor.
 pub fn compose(
     relief: &Relief,
     representations: &Representations,
@@ -322,17 +324,9 @@ pub fn compose(
     let view = screen.shown();
     let drawn = match (view, &representations.reading.anatomy) {
         (View::Anatomy | View::Opacity, Ok(anatomy)) => {
-            let dense = (view == View::Opacity).then(|| {
-                let pneumonia = screen
-                    .finding
-                    .is_some_and(|f| f.verdict == Verdict::Pneumonia);
-                let hot: Option<Vec<bool>> = representations
-                    .cam
-                    .as_ref()
-                    .filter(|_| pneumonia)
-                    .map(|cam| cam.as_raw().iter().map(|&v| v == 255).collect());
-                opaque(anatomy, hot.as_deref())
-            });
+            let dense = (view == View::Opacity)
+                .then(|| representations.opacity(screen.finding))
+                .flatten();
             draw_anatomy(
                 &mut frame,
                 anatomy,
@@ -371,6 +365,10 @@ pub fn compose(
         let max_cells = (label.size.width as i32 / CELL_PITCH) as usize;
         braille::draw_cells(&mut frame, &cells, label.top_left, max_cells, top);
         draw_indicator(&mut frame, indicator, screen.finding.map(|f| f.verdict));
+    }
+    // Last, so that no rule takes away the lone pin it is.
+    if let Some(pin) = screen.cursor.and_then(|c| c.pin(&screen.viewport, drawn)) {
+        draw_cursor(&mut frame, pin, drawn);
     }
     frame
 }

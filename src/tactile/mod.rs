@@ -7,12 +7,14 @@
 pub mod anatomy;
 pub mod braille;
 mod contour;
+pub mod cursor;
 mod density;
 pub mod features;
 mod frame;
 pub mod layout;
 pub mod legibility;
 mod mask;
+pub mod place;
 pub mod reading;
 mod representations;
 mod view;

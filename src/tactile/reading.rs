@@ -28,7 +28,7 @@ pub const OPACITY_EXCESS: f32 = 1.5;
 /// bar where the film is already denser than baseline, never raises it.
 pub const OPACITY_EXCESS_WITH_CAM: f32 = 0.75;
 /// Share of a pin's patch that must be opaque for the pin to show it.
-const OPACITY_COVERAGE: f32 = 0.4;
+pub const OPACITY_COVERAGE: f32 = 0.4;
 
 /// What the reading views need of a scan: the film on the relief's grid
 /// and its anatomy, or why there is none.

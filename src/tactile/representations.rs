@@ -5,10 +5,12 @@
 
 use image::{GrayImage, Luma};
 
+use super::anatomy::{Anatomy, AnatomyProblem};
 use super::contour::segments;
 use super::density::percentile_stretch;
-use super::reading::Reading;
-use super::{Relief, RELIEF_SIZE};
+use super::reading::{opaque, Reading};
+use super::{Mask, Relief, RELIEF_SIZE};
+use crate::finding::{Finding, Verdict};
 use crate::imaging::resample::{gaussian_blur, resize_bilinear};
 
 /// Relief heights at which iso-lines are drawn: four evenly spaced levels,
@@ -63,6 +65,31 @@ impl Representations {
             Luma([(v * 255.0).round() as u8])
         }));
         self
+    }
+
+    /// The anatomy the reading views draw for a scan with `finding`, or why
+    /// there is none: not found, or a film the classifier called out of
+    /// range (whatever the search found in a film unlike a chest film is
+    /// not to be named as lungs).
+    pub fn anatomy_for(&self, finding: Option<Finding>) -> Result<&Anatomy, AnatomyProblem> {
+        if finding.is_some_and(|f| f.verdict == Verdict::OutOfRange) {
+            return Err(AnatomyProblem::OutOfRange);
+        }
+        self.reading.anatomy.as_ref().map_err(|problem| *problem)
+    }
+
+    /// The opacity layer for `finding`'s scan: the lung areas denser than
+    /// their lung's baseline, the bar lowered inside the CAM's hot zone of a
+    /// pneumonia call (see [`opaque`]); `None` without an anatomy.
+    pub fn opacity(&self, finding: Option<Finding>) -> Option<Mask> {
+        let anatomy = self.anatomy_for(finding).ok()?;
+        let pneumonia = finding.is_some_and(|f| f.verdict == Verdict::Pneumonia);
+        let hot: Option<Vec<bool>> = self
+            .cam
+            .as_ref()
+            .filter(|_| pneumonia)
+            .map(|cam| cam.as_raw().iter().map(|&v| v == 255).collect());
+        Some(opaque(anatomy, hot.as_deref()))
     }
 }
 

@@ -119,3 +119,29 @@ pub fn nih_as_rle(path: &std::path::Path, header: [u32; 2], segment: &[u8]) {
         .set_transfer_syntax(&dicom_transfer_syntax_registry::entries::RLE_LOSSLESS);
     obj.write_to_file(path).unwrap();
 }
+
+/// The events `touchray run --json-events` wrote to `path` so far.
+pub fn events(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The events of one kind.
+pub fn of_kind<'a>(events: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+/// Waits (up to 120 s) until the events file has an event matching `wanted`.
+pub fn wait_for(json: &std::path::Path, what: &str, wanted: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        if events(json).iter().any(&wanted) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no {what} event within 120 s: {:?}", events(json));
+}
