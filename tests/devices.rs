@@ -634,3 +634,33 @@ fn a_graphiti_plus_gets_the_label_on_its_braille_line_and_the_picture_on_all_its
     assert_eq!(down.button, Button::Next);
     assert!(up.at - down.at >= Duration::from_secs(1), "a long press");
 }
+
+#[test]
+fn an_unchanged_braille_line_is_sent_once_and_again_when_the_display_comes_back() {
+    use touchray::appliance::display::{Reconnect, ReconnectingDisplay};
+    use touchray::device::open::DisplaySpec;
+    let emulator = graphiti_plus();
+    let spec = DisplaySpec::Graphiti(emulator.path());
+    let mut display = ReconnectingDisplay::new(spec, Geometry::GRAPHITI, RetryPolicy::default());
+    display.connect().unwrap();
+    let mut frame = PinFrame::flat(Geometry::GRAPHITI);
+    let (a, b) = (vec![0x01, 0x03], vec![0x07]);
+    display.show(frame.clone(), a.clone()).unwrap();
+    frame.set(embedded_graphics::prelude::Point::new(5, 5), 4);
+    // A pan or a cursor step: a new frame, the same label.
+    display.show(frame.clone(), a.clone()).unwrap();
+    let record = emulator.record();
+    assert_eq!(record.line_updates, 1, "the same line went once");
+    assert!(record.frame == frame, "the frames both went");
+    display.show(frame.clone(), b.clone()).unwrap();
+    assert_eq!(emulator.record().line_updates, 2);
+    assert_eq!(&emulator.record().text_line[..2], &[0x07, 0]);
+    // Lost and back: the device may have been power-cycled, so the line
+    // goes again with the frame.
+    display.lose(DeviceError::Config("unplugged for a test".into()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(matches!(display.poll(Instant::now()), Reconnect::Back));
+    assert_eq!(emulator.record().line_updates, 3);
+    display.show(frame, b).unwrap();
+    assert_eq!(emulator.record().line_updates, 3);
+}

@@ -36,6 +36,10 @@ pub struct ReconnectingDisplay {
     /// The frame, and the cells for the display's braille line (if it
     /// has one).
     wanted: Option<(PinFrame, Vec<u8>)>,
+    /// The braille line the connected display last took: an unchanged line
+    /// is not sent again with every frame (a Graphiti Plus takes the whole
+    /// line each time). Forgotten when the display goes or comes back.
+    line_shown: Option<Vec<u8>>,
     backoff: Duration,
     retry_at: Instant,
     faults: Vec<DisplayFault>,
@@ -51,6 +55,7 @@ impl ReconnectingDisplay {
             connected: None,
             geometry,
             wanted: None,
+            line_shown: None,
             backoff: FIRST_BACKOFF,
             retry_at: Instant::now(),
             faults: Vec::new(),
@@ -64,6 +69,7 @@ impl ReconnectingDisplay {
         let display = open_display(&self.spec, self.geometry, self.policy)?;
         self.geometry = display.geometry();
         self.connected = Some(display);
+        self.line_shown = None;
         self.backoff = FIRST_BACKOFF;
         Ok(self.geometry)
     }
@@ -101,7 +107,10 @@ impl ReconnectingDisplay {
         };
         let mut shown = display.show(frame);
         if let (Ok(()), Some(braille)) = (&shown, display.braille_line()) {
-            shown = braille.show_cells(line);
+            if self.line_shown.as_ref() != Some(line) {
+                shown = braille.show_cells(line);
+                self.line_shown = shown.is_ok().then(|| line.clone());
+            }
         }
         self.faults.extend(display.take_faults());
         shown
@@ -118,6 +127,7 @@ impl ReconnectingDisplay {
         if self.connected.take().is_some() {
             self.backoff = FIRST_BACKOFF;
         }
+        self.line_shown = None;
         self.retry_at = Instant::now() + self.backoff;
         error
     }

@@ -72,6 +72,18 @@ pub const MIN_FOUND: f32 = 0.2;
 pub const LUNG_AREA: (f32, f32) = (0.03, 0.30);
 /// Each lung's height, as a share of the film's.
 pub const MIN_HEIGHT: f32 = 0.25;
+/// Each lung's base (its lowest row) lies at least this share of the way
+/// down the film: a "lung" ending higher was found in the shoulders or
+/// the neck. (On 50 + 50 tuning films, `--offset 0.75`: normal bases at
+/// 0.68 and lower; the three pneumonia "lungs" above 0.55 were all wrong.)
+pub const MIN_BASE: f32 = 0.55;
+/// A lung comes no nearer the film's left or right edge than this share
+/// of its width: lungs lie inside the rib cage and the chest wall, and a
+/// "lung" at the side edge is the air beside the body or an arm. (On the
+/// same films: normal lungs 14 pixels of 224 or more from the sides; the
+/// pneumonia "lungs" nearer than 6 all wrong. Not the top or bottom edge:
+/// a film cropped at the apices is a film, not a fault.)
+pub const SIDE_MARGIN: f32 = 0.03;
 /// The lungs' centres may differ in height by at most this share of the film.
 pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// The mediastinum between the lungs, at least this share of the film wide
@@ -128,6 +140,12 @@ pub enum AnatomyProblem {
     /// A lung field is too small or too large to be one.
     #[error("{0} lung of an implausible size")]
     LungSize(Lung),
+    /// A lung field ends too high to be one (found in the shoulders).
+    #[error("{0} lung too high")]
+    LungHigh(Lung),
+    /// A lung field runs to the film's side edge (the air beside the body).
+    #[error("{0} lung at the film's edge")]
+    LungAtEdge(Lung),
     /// The two lungs' centres are at very different heights.
     #[error("lungs at different heights")]
     Misaligned,
@@ -281,6 +299,14 @@ impl Anatomy {
             let tall = (bottom - top + 1) as f32 / n;
             if !(LUNG_AREA.0..=LUNG_AREA.1).contains(&share) || tall < MIN_HEIGHT {
                 return Err(AnatomyProblem::LungSize(lung));
+            }
+            if ((bottom + 1) as f32) < MIN_BASE * n {
+                return Err(AnatomyProblem::LungHigh(lung));
+            }
+            let margin = SIDE_MARGIN * n;
+            let beside = |x: usize| (x as f32) < margin || (x + 1) as f32 > n - margin;
+            if mask.points().any(|(x, _)| beside(x)) {
+                return Err(AnatomyProblem::LungAtEdge(lung));
             }
         }
         let (rc, lc) = (right.centroid(), left.centroid());

@@ -113,52 +113,63 @@ pub fn draw_anatomy(
     let middle = anatomy.mediastinum().coverage(crop, (w, h));
     let body = anatomy.body().coverage(crop, (w, h));
     let dense = opaque.map(|o| o.coverage(crop, (w, h)));
-    // Which lung each pin shows: 1 right, 2 left, 0 none; then each pin
-    // takes its 3 x 3 neighbourhood's majority, so that the outline runs
-    // smooth under the finger instead of stepping at every pin.
+    // What each pin shows: air, body, mediastinum, right lung, left lung
+    // (the lungs over the mediastinum over the body, each where it covers
+    // half the pin); then each pin takes its 3 x 3 neighbourhood's
+    // majority, so that every border runs smooth under the finger instead
+    // of stepping at every pin.
     let raw: Vec<u8> = (0..w * h)
         .map(|i| match (right[i] >= 0.5, left[i] >= 0.5) {
-            (true, _) if right[i] >= left[i] => 1,
-            (_, true) => 2,
-            _ => 0,
+            (true, _) if right[i] >= left[i] => RIGHT,
+            (_, true) => LEFT,
+            _ if middle[i] >= 0.5 => MIDDLE,
+            _ if body[i] >= 0.5 => BODY,
+            _ => AIR,
         })
         .collect();
-    let lung = majority(&raw, w, h);
+    let class = majority(&raw, w, h);
     let at = |x: isize, y: isize| {
         if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
-            0
+            AIR
         } else {
-            lung[y as usize * w + x as usize]
+            class[y as usize * w + x as usize]
         }
     };
     let top = frame.geometry().levels - 1;
     let texture = top.saturating_sub(1).max(1);
     for i in 0..w * h {
         let (x, y) = ((i % w) as isize, (i / w) as isize);
-        let here = lung[i];
-        let height = if here != 0 {
-            let edge = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
-                .iter()
-                .any(|&(nx, ny)| at(nx, ny) != here);
-            let opaque_here = dense.as_ref().is_some_and(|d| d[i] >= OPACITY_COVERAGE);
-            if edge {
-                top
-            } else if opaque_here && (x + y) % 2 == 0 {
-                texture
-            } else {
-                0
+        let here = class[i];
+        let height = match here {
+            RIGHT | LEFT => {
+                let edge = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
+                    .iter()
+                    .any(|&(nx, ny)| at(nx, ny) != here);
+                let opaque_here = dense.as_ref().is_some_and(|d| d[i] >= OPACITY_COVERAGE);
+                if edge {
+                    top
+                } else if opaque_here && (x + y) % 2 == 0 {
+                    texture
+                } else {
+                    0
+                }
             }
-        } else if middle[i] >= 0.5 {
-            top
-        } else if body[i] >= 0.5 {
-            1
-        } else {
-            0
+            MIDDLE => top,
+            BODY => 1,
+            _ => 0,
         };
         frame.set(target.top_left + Point::new(x as i32, y as i32), height);
     }
     target
 }
+
+/// What a pin of the anatomy view shows.
+const AIR: u8 = 0;
+const BODY: u8 = 1;
+const MIDDLE: u8 = 2;
+const RIGHT: u8 = 3;
+const LEFT: u8 = 4;
+const CLASSES: usize = 5;
 
 /// Each cell's most common value in its 3 x 3 neighbourhood (ties keep
 /// the cell's own).
@@ -166,7 +177,7 @@ fn majority(classes: &[u8], w: usize, h: usize) -> Vec<u8> {
     (0..w * h)
         .map(|i| {
             let (x, y) = ((i % w) as isize, (i / w) as isize);
-            let mut counts = [0u8; 3];
+            let mut counts = [0u8; CLASSES];
             for dy in -1..=1 {
                 for dx in -1..=1 {
                     let (nx, ny) = (x + dx, y + dy);
@@ -176,7 +187,7 @@ fn majority(classes: &[u8], w: usize, h: usize) -> Vec<u8> {
                 }
             }
             let own = classes[i];
-            (0..3u8)
+            (0..CLASSES as u8)
                 .max_by_key(|&c| (counts[usize::from(c)], c == own))
                 .unwrap_or(own)
         })

@@ -92,7 +92,9 @@ impl DotPadFirmware {
             return Self::line_reply(cx, p.destination, LineReply::Wait);
         }
         if text {
-            let shown = &mut cx.record().text_line;
+            let record = cx.record();
+            record.line_updates += 1;
+            let shown = &mut record.text_line;
             shown.resize(usize::from(TEXT_CELLS), 0);
             shown[usize::from(start)..usize::from(start) + cells.len()].copy_from_slice(cells);
         } else {

@@ -89,6 +89,7 @@ impl GraphitiFirmware {
                 if ok {
                     cx.record().text_line = data[1..].to_vec();
                     cx.record().updates += 1;
+                    cx.record().line_updates += 1;
                 }
                 self.status(cx, if ok { 0 } else { 1 });
             }

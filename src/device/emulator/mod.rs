@@ -97,6 +97,9 @@ pub struct Record {
     /// order; Graphiti Plus: bits 0-7 = dots 1-8), empty where none was
     /// shown.
     pub text_line: Vec<u8>,
+    /// Text line commands carried out (Graphiti Plus `0x80`, Dot Pad text
+    /// line packets); also counted in [`Record::updates`] on a Graphiti.
+    pub line_updates: u64,
 }
 
 /// Display states [`Record::history`] keeps: one per display command
@@ -266,6 +269,7 @@ impl Emulator {
                 replies: 0,
                 vanished: 0,
                 text_line: Vec::new(),
+                line_updates: 0,
             }),
             path: Mutex::new(path),
             presses: Mutex::new(Vec::new()),

@@ -107,3 +107,35 @@ fn any_picture_gives_an_anatomy_or_a_reason_never_a_panic() {
         assert!(Anatomy::find(&noisy).is_ok());
     }
 }
+
+/// An elliptic mask on the grid.
+fn ellipse(cx: f32, cy: f32, rx: f32, ry: f32) -> Mask {
+    Mask::from_fn(N, N, |x, y| {
+        ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2) <= 1.0
+    })
+}
+
+#[test]
+fn lungs_in_the_shoulders_or_at_the_films_side_are_refused() {
+    let midline = 112.0;
+    let (right, left) = (
+        ellipse(70.0, 105.0, 30.0, 60.0),
+        ellipse(154.0, 105.0, 30.0, 60.0),
+    );
+    assert!(Anatomy::assemble(right.clone(), left.clone(), midline).is_ok());
+    // Both ending at row 110 of 224: found in the shoulders.
+    let high = |cx| ellipse(cx, 60.0, 30.0, 50.0);
+    assert_eq!(
+        Anatomy::assemble(high(70.0), high(154.0), midline).unwrap_err(),
+        AnatomyProblem::LungHigh(Lung::Right)
+    );
+    // A "left lung" reaching the film's right edge: the air beside the body.
+    let wide = ellipse(180.0, 105.0, 43.0, 60.0);
+    assert_eq!(
+        Anatomy::assemble(ellipse(44.0, 105.0, 30.0, 60.0), wide, midline).unwrap_err(),
+        AnatomyProblem::LungAtEdge(Lung::Left)
+    );
+    // The film's top is no edge for this: a film cropped at the apices.
+    let tall = |cx| ellipse(cx, 95.0, 30.0, 94.0);
+    assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline).is_ok());
+}
