@@ -460,4 +460,10 @@ fn a_graphiti_plus_routing_key_queries_the_column_above_it() {
     let place = scan.place(cursor, &screen, Geometry::GRAPHITI);
     assert_eq!(query[0]["place"], serde_json::to_value(place).unwrap());
     assert_eq!(query[0]["place"]["part"], "lung", "{}", query[0]);
+    // With the cursor out, the braille line says where it is (the describe
+    // press after it left the cursor where it was).
+    let line = touchray::tactile::braille::line_bytes(&place.brief());
+    assert!(place.brief().contains(" lung "), "{}", place.brief());
+    assert_eq!(&record.text_line[..line.len()], line.as_slice());
+    assert!(record.text_line[line.len()..].iter().all(|&c| c == 0));
 }

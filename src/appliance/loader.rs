@@ -3,9 +3,9 @@
 //! and live on the loader's thread.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
 
 use embedded_graphics::primitives::Rectangle;
-use std::sync::mpsc::{channel, Receiver, Sender};
 
 use crate::finding::Finding;
 use crate::infer::manifest::ModelError;

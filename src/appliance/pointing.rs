@@ -97,6 +97,22 @@ impl Appliance {
         self.say(&speech::place(&place));
     }
 
+    /// What the display's braille line says with `screen` on show: the
+    /// place under the cursor while it is out and in view (a reader who
+    /// cannot hear the query feels it there, and it follows the cursor),
+    /// else the label.
+    pub(super) fn line_text(&self, screen: &Screen) -> String {
+        let geometry = self.display.geometry();
+        let (Some(cursor), Some(prepared)) = (screen.cursor, self.shown.as_ref()) else {
+            return screen.label();
+        };
+        let picture = prepared.picture(screen, geometry);
+        match cursor.pin(&screen.viewport, picture) {
+            Some(_) => prepared.place(cursor, screen, geometry).brief(),
+            None => screen.label(),
+        }
+    }
+
     /// Puts the cursor away.
     pub(super) fn cursor_away(&mut self) {
         if self.cursor.take().is_some() {

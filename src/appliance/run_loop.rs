@@ -409,7 +409,7 @@ impl Appliance {
         let Some(prepared) = &self.shown else { return };
         let frame = prepared.frame_of(&screen, self.display.geometry());
         let label = screen.label();
-        let line = line_bytes(&label);
+        let line = line_bytes(&self.line_text(&screen));
         let verdict = prepared.finding.map(|f| f.verdict);
         let index = self.shelf.current().map_or(0, |i| i + 1);
         let shown = self.display.show(frame, line);

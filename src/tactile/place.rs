@@ -57,6 +57,36 @@ pub enum Place {
     },
 }
 
+impl Place {
+    /// A few words for a braille line, where the cursor's place stands
+    /// while the cursor is out: "left lung low dense", "heart", "outside";
+    /// at most 20 cells (a Dot Pad's line), letters and spaces only.
+    pub fn brief(&self) -> String {
+        match self {
+            Place::Lung { zone, dense } => {
+                let level = match zone.level {
+                    Level::Upper => "up",
+                    Level::Middle => "mid",
+                    Level::Lower => "low",
+                };
+                let dense = if *dense { " dense" } else { "" };
+                format!("{} lung {level}{dense}", zone.side.name())
+            }
+            Place::Heart => "heart".into(),
+            Place::Mediastinum => "mediastinum".into(),
+            Place::ChestWall => "chest wall".into(),
+            Place::BelowLungs => "below lungs".into(),
+            Place::OutsideChest => "outside".into(),
+            Place::NoAnatomy { density, .. } => match density {
+                Density::Dense => "no anatomy dense",
+                Density::Medium => "no anatomy medium",
+                Density::Dark => "no anatomy dark",
+            }
+            .into(),
+        }
+    }
+}
+
 /// What lies under `cursor` where `screen` shows a scan with `relief` and
 /// `representations` on `geometry`: the part of the film its pin stands for.
 pub fn under_cursor(

@@ -96,3 +96,35 @@ fn a_film_out_of_range_names_no_anatomy_only_its_density() {
         }
     );
 }
+
+#[test]
+fn every_place_has_a_brief_braille_line() {
+    let mut places = vec![
+        Place::Heart,
+        Place::Mediastinum,
+        Place::ChestWall,
+        Place::BelowLungs,
+        Place::OutsideChest,
+    ];
+    for side in [Side::Right, Side::Left] {
+        for level in [Level::Upper, Level::Middle, Level::Lower] {
+            places.push(lung(side, level, true));
+            places.push(lung(side, level, false));
+        }
+    }
+    for density in [Density::Dense, Density::Medium, Density::Dark] {
+        places.push(Place::NoAnatomy {
+            problem: AnatomyProblem::OutOfRange,
+            density,
+        });
+    }
+    for place in places {
+        let brief = place.brief();
+        let cells = crate::tactile::braille::cells(&brief).unwrap();
+        assert!(cells.len() <= 20, "{brief:?}: {} cells", cells.len());
+    }
+    assert_eq!(
+        lung(Side::Right, Level::Lower, true).brief(),
+        "right lung low dense"
+    );
+}
