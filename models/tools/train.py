@@ -248,7 +248,9 @@ def main():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--ema", type=float, default=0.99, help="decay of the weights' moving average per step")
     ap.add_argument("--no-augment-acquisition", action="store_true", help="the old geometric-only augmentation")
-    ap.add_argument("--seed", type=int, default=20261129)
+    ap.add_argument("--seed", type=int, default=20261129, help="weights, batch order and augmentation")
+    ap.add_argument("--split-seed", type=int, default=20261129,
+                    help="the patient split (keep the shipped one to compare variants on the same tune and val)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
@@ -261,8 +263,8 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     args.work.mkdir(parents=True, exist_ok=True)
 
-    sides = split(args.data, seed=args.seed)
-    (args.work / "split.json").write_text(json.dumps(as_json(sides, args.seed), indent=0))
+    sides = split(args.data, seed=args.split_seed)
+    (args.work / "split.json").write_text(json.dumps(as_json(sides, args.split_seed), indent=0))
     t0 = time.time()
     train_x, train_y = load_all(sides["train"])
     tune_x, tune_y = load_all(sides["tune"])

@@ -167,6 +167,8 @@ pub fn draw_cursor(frame: &mut PinFrame, pin: Point, picture: Rectangle) {
 
 #[cfg(test)]
 mod tests {
+    use embedded_graphics::primitives::PointsIter;
+
     use super::*;
     use crate::tactile::Geometry;
 
@@ -248,6 +250,4 @@ mod tests {
             "outside: untouched"
         );
     }
-
-    use embedded_graphics::primitives::PointsIter;
 }
