@@ -252,9 +252,10 @@ fn refused_in_one_line(path: &Path) -> String {
 /// Found by the 40-minute fuzzing campaign (examples/fuzz.rs, seed 202):
 /// pydicom's MR_small_jp2klossless.dcm with two bytes of its JPEG 2000
 /// codestream changed makes openjp2 0.6.1 overflow an addition while it
-/// reads a packet header (`opj_t2_read_packet_header`). Builds with
-/// overflow checks (tests, the qemu profile) panic there; the guard must
-/// turn that into the file's one line.
+/// reads a packet header (`opj_t2_read_packet_header`). With overflow
+/// checks (tests, the qemu profile, and openjp2 in release builds: see
+/// Cargo.toml) it panics there, and the guard must turn that into the
+/// file's one line; without them it rendered a picture without a word.
 #[test]
 fn a_jpeg_2000_packet_header_that_overflows_is_one_line() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
