@@ -118,19 +118,19 @@ pub fn draw_anatomy(
     // half the pin); then each pin takes its 3 x 3 neighbourhood's
     // majority, so that every border runs smooth under the finger instead
     // of stepping at every pin.
-    let raw: Vec<u8> = (0..w * h)
+    let raw: Vec<PinPart> = (0..w * h)
         .map(|i| match (right[i] >= 0.5, left[i] >= 0.5) {
-            (true, _) if right[i] >= left[i] => RIGHT,
-            (_, true) => LEFT,
-            _ if middle[i] >= 0.5 => MIDDLE,
-            _ if body[i] >= 0.5 => BODY,
-            _ => AIR,
+            (true, _) if right[i] >= left[i] => PinPart::Right,
+            (_, true) => PinPart::Left,
+            _ if middle[i] >= 0.5 => PinPart::Mediastinum,
+            _ if body[i] >= 0.5 => PinPart::Body,
+            _ => PinPart::Air,
         })
         .collect();
     let class = majority(&raw, w, h);
     let at = |x: isize, y: isize| {
         if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
-            AIR
+            PinPart::Air
         } else {
             class[y as usize * w + x as usize]
         }
@@ -141,7 +141,7 @@ pub fn draw_anatomy(
         let (x, y) = ((i % w) as isize, (i / w) as isize);
         let here = class[i];
         let height = match here {
-            RIGHT | LEFT => {
+            PinPart::Right | PinPart::Left => {
                 let edge = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
                     .iter()
                     .any(|&(nx, ny)| at(nx, ny) != here);
@@ -154,41 +154,56 @@ pub fn draw_anatomy(
                     0
                 }
             }
-            MIDDLE => top,
-            BODY => 1,
-            _ => 0,
+            PinPart::Mediastinum => top,
+            PinPart::Body => 1,
+            PinPart::Air => 0,
         };
         frame.set(target.top_left + Point::new(x as i32, y as i32), height);
     }
     target
 }
 
-/// What a pin of the anatomy view shows.
-const AIR: u8 = 0;
-const BODY: u8 = 1;
-const MIDDLE: u8 = 2;
-const RIGHT: u8 = 3;
-const LEFT: u8 = 4;
-const CLASSES: usize = 5;
+/// What a pin of the anatomy view shows. The order breaks ties in
+/// [`majority`]: among equally common parts that are not the pin's own,
+/// the later one wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PinPart {
+    Air,
+    Body,
+    Mediastinum,
+    Right,
+    Left,
+}
+
+impl PinPart {
+    const ALL: [PinPart; 5] = [
+        PinPart::Air,
+        PinPart::Body,
+        PinPart::Mediastinum,
+        PinPart::Right,
+        PinPart::Left,
+    ];
+}
 
 /// Each cell's most common value in its 3 x 3 neighbourhood (ties keep
 /// the cell's own).
-fn majority(classes: &[u8], w: usize, h: usize) -> Vec<u8> {
+fn majority(classes: &[PinPart], w: usize, h: usize) -> Vec<PinPart> {
     (0..w * h)
         .map(|i| {
             let (x, y) = ((i % w) as isize, (i / w) as isize);
-            let mut counts = [0u8; CLASSES];
+            let mut counts = [0u8; PinPart::ALL.len()];
             for dy in -1..=1 {
                 for dx in -1..=1 {
                     let (nx, ny) = (x + dx, y + dy);
                     if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
-                        counts[usize::from(classes[ny as usize * w + nx as usize])] += 1;
+                        counts[classes[ny as usize * w + nx as usize] as usize] += 1;
                     }
                 }
             }
             let own = classes[i];
-            (0..CLASSES as u8)
-                .max_by_key(|&c| (counts[usize::from(c)], c == own))
+            PinPart::ALL
+                .into_iter()
+                .max_by_key(|&c| (counts[c as usize], c == own))
                 .unwrap_or(own)
         })
         .collect()

@@ -26,6 +26,15 @@ fn around(x: usize, y: usize) -> Patch {
     }
 }
 
+/// The classifier's call on the phantom.
+fn called(verdict: Verdict, p_pneumonia: f32) -> Option<Finding> {
+    Some(Finding {
+        verdict,
+        p_pneumonia,
+        zone: None,
+    })
+}
+
 fn lung(side: Side, level: Level, dense: bool) -> Place {
     Place::Lung {
         zone: Zone { side, level },
@@ -36,11 +45,7 @@ fn lung(side: Side, level: Level, dense: bool) -> Place {
 #[test]
 fn each_part_of_the_phantom_is_named() {
     let (relief, reps) = scan();
-    let normal = Some(Finding {
-        verdict: Verdict::Normal,
-        p_pneumonia: 0.1,
-        zone: None,
-    });
+    let normal = called(Verdict::Normal, 0.1);
     let at = |x, y| place(&relief, &reps, normal, around(x, y));
     // The film's left is the patient's right.
     assert_eq!(at(70, 60), lung(Side::Right, Level::Upper, false));
@@ -71,11 +76,7 @@ fn each_part_of_the_phantom_is_named() {
 #[test]
 fn a_film_out_of_range_names_no_anatomy_only_its_density() {
     let (relief, reps) = scan();
-    let outside = Some(Finding {
-        verdict: Verdict::OutOfRange,
-        p_pneumonia: 0.5,
-        zone: None,
-    });
+    let outside = called(Verdict::OutOfRange, 0.5);
     let at = |x, y| place(&relief, &reps, outside, around(x, y));
     let none = |density| Place::NoAnatomy {
         problem: AnatomyProblem::OutOfRange,
