@@ -197,7 +197,17 @@ impl std::fmt::Display for RenderSummary<'_> {
             f,
             ", {:?} relief, {:.1} ms",
             r.relief.source, r.timings.total
-        )
+        )?;
+        // The verdict, in the JSON's word; no probability beside
+        // out_of_range, where the model abstains and its p means nothing.
+        if let Some(Ok(analysis)) = &r.analysis {
+            let finding = analysis.finding();
+            write!(f, "; verdict {}", finding.verdict.name())?;
+            if finding.verdict != Verdict::OutOfRange {
+                write!(f, " (p_pneumonia {:.2})", finding.p_pneumonia)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -415,3 +415,32 @@ fn two_threads_give_what_one_thread_gives() {
     let (da, db) = (a.ood_score.unwrap(), b.ood_score.unwrap());
     assert!((da - db).abs() < 1e-3 * da.abs().max(1.0), "{da} {db}");
 }
+
+#[test]
+fn the_text_summary_says_the_verdict_and_no_probability_out_of_range() {
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let summary = |sample: &str| {
+        let out = common::touchray()
+            .arg("render")
+            .arg(common::sample(sample))
+            .arg("--models")
+            .arg(&models)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        stdout.lines().next().unwrap_or_default().to_string()
+    };
+    // The README's first command: an adult film the model abstains on.
+    let adult = summary("nih_cxr14_DX_nofinding_nccid.dcm");
+    assert!(adult.ends_with("; verdict out_of_range"), "{adult}");
+    let child = summary("kermany_NORMAL_IM-0115-0001.jpeg");
+    assert!(
+        child.contains("; verdict normal (p_pneumonia 0."),
+        "{child}"
+    );
+}
