@@ -266,3 +266,26 @@ fn a_jpeg_2000_packet_header_that_overflows_is_one_line() {
         "{stderr}"
     );
 }
+
+/// A colour JPEG-LS file (pydicom's sample-interleaved one) whose scan is cut
+/// half way by an end-of-image marker: the interleaved decoder meets the
+/// marker inside the scan and the file is refused in one line by name.
+#[test]
+fn a_cut_colour_jpeg_ls_scan_is_one_line() {
+    let original = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pydicom/SC_rgb_jls_lossy_sample.dcm");
+    let mut bytes = std::fs::read(original).unwrap();
+    let scan = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .expect("a JPEG-LS scan header");
+    let eoi = bytes.len() - bytes.iter().rev().position(|&b| b == 0xD9).unwrap() - 2;
+    let middle = scan + (eoi - scan) / 2;
+    bytes[middle..eoi].fill(0);
+    bytes[middle..middle + 2].copy_from_slice(&[0xFF, 0xD9]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "cut_colour.dcm", &bytes);
+    let stderr = refused_in_one_line(&path);
+    assert!(stderr.contains("cut_colour.dcm"), "{stderr}");
+    assert!(stderr.contains("JPEG-LS"), "{stderr}");
+}

@@ -97,16 +97,7 @@ const RENDERED_THOUGH_PYDICOM_REFUSES: &[(&str, Rendered)] = &[
 /// Files pydicom decodes that touchray still refuses, with the reason it
 /// gives. Each is checked: should one start to render, it must leave this
 /// list and match pydicom.
-const STILL_REFUSED: &[(&str, &str)] = &[
-    (
-        "SC_rgb_jls_lossy_line.dcm",
-        "unsupported colour JPEG-LS (only single-component is decoded)",
-    ),
-    (
-        "SC_rgb_jls_lossy_sample.dcm",
-        "unsupported colour JPEG-LS (only single-component is decoded)",
-    ),
-];
+const STILL_REFUSED: &[(&str, &str)] = &[];
 
 /// Pictures from lossy codecs still match pydicom's at this correlation;
 /// a wrong byte order, colour transform or inversion gives well under 0.5.

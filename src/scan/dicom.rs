@@ -68,7 +68,7 @@ pub(super) fn decode(bytes: &[u8], container: Container) -> Result<Scan, ScanPro
             frame.native_decoded(),
         ),
         JPEG_LS_LOSSLESS | JPEG_LS_NEAR_LOSSLESS => {
-            (decode_jpeg_ls(&obj, &frame)?, frame.decoded_by_codec())
+            (decode_jpeg_ls(&obj, &frame)?, frame.decoded_by_jpeg_ls())
         }
         RLE_LOSSLESS => (decode_rle(&obj, &frame)?, frame.decoded_by_rle()),
         _ if JPEG.contains(&syntax) => (decode_jpeg(&obj, &frame)?, frame.decoded_by_codec()),
@@ -255,6 +255,15 @@ impl FrameShape {
         }
     }
 
+    /// What the JPEG-LS decoder gives: the samples as stored, interleaved
+    /// (DICOM's JPEG-LS has no colour transform; a YBR frame stays YBR).
+    fn decoded_by_jpeg_ls(&self) -> Decoded {
+        match self.photometric {
+            Photometric::YbrFull | Photometric::YbrFull422 => Decoded::Ybr { planar: false },
+            _ => self.decoded_by_codec(),
+        }
+    }
+
     /// What the RLE decoder gives: the samples as stored (RLE has no
     /// colour transform of its own), planar.
     fn decoded_by_rle(&self) -> Decoded {
@@ -362,21 +371,25 @@ fn decode_jpeg(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>,
         .collect())
 }
 
-/// Stored values of frame 0 of a JPEG-LS file.
+/// Stored values of frame 0 of a JPEG-LS file: one component, or three
+/// interleaved by line or by sample (each pixel's three samples together).
 fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f32>, ScanProblem> {
-    if frame.photometric.samples() != 1 {
-        return Err(ScanProblem::Unsupported(
-            "colour JPEG-LS (only single-component is decoded)".to_string(),
-        ));
-    }
     let stream = frame0_stream(obj, frame, "JPEG-LS")?;
     codestream::check_matches(&stream, frame.columns, frame.rows)?;
-    let (samples, width, height) =
-        jpegls::decode(&stream, frame.columns, frame.rows).map_err(|e| ScanProblem::Corrupt {
-            format: "JPEG-LS",
-            detail: e.to_string(),
+    let (samples, components) = jpegls::decode_components(&stream, frame.columns, frame.rows)
+        .map_err(|e| match e {
+            jpegls::CodecError::Unsupported(what) => ScanProblem::Unsupported(what),
+            other => ScanProblem::Corrupt {
+                format: "JPEG-LS",
+                detail: other.to_string(),
+            },
         })?;
-    if (width, height) != (frame.columns, frame.rows) || samples.len() != frame.pixels() {
+    if components != usize::from(frame.photometric.samples()) {
+        return Err(corrupt(
+            "JPEG-LS components differ from the header's samples per pixel",
+        ));
+    }
+    if samples.len() != frame.pixels() * components {
         return Err(corrupt("decoded JPEG-LS size differs from the header"));
     }
     Ok(samples
