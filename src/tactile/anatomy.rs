@@ -17,7 +17,8 @@
 //!    mediastinum and the bright chest wall; the valley nearest the
 //!    midline that is at least half as deep as the row's deepest is the
 //!    lung (the air around the body is often darker, but lies beyond the
-//!    chest wall). Valleys are chained from the clearest row up to the
+//!    chest wall; a valley running to within [`SIDE_MARGIN`] of the film's
+//!    side is that air, never lung). Valleys are chained from the clearest row up to the
 //!    apex and down to the diaphragm while each overlaps the last; then
 //!    again, bridging up to `rows::MAX_BRIDGE_ROWS` rows without a valley
 //!    inside the rows the other lung spans (a consolidation interrupts
@@ -35,6 +36,8 @@
 //!    part (the rib cage is roughly symmetric); the lung is marked
 //!    estimated, and its baseline for the opacity layer is the other
 //!    lung's, since its own is the consolidation.
+//!    A lung whose base lies more than [`MAX_BASE_DROP`] below the
+//!    other's has run on into the abdomen, and is cut there.
 //! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
 //!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
 //!    centres at about the same height and distance from the midline
@@ -84,6 +87,14 @@ pub const MIN_BASE: f32 = 0.55;
 /// pneumonia "lungs" nearer than 6 all wrong. Not the top or bottom edge:
 /// a film cropped at the apices is a film, not a fault.)
 pub const SIDE_MARGIN: f32 = 0.03;
+/// A lung's base lies at most this share of the film below the other's:
+/// the domes of the diaphragm are within a few centimetres of each other.
+/// A lung found further down has run on past its costophrenic angle into
+/// the flank or the stomach's gas below the diaphragm (its valley goes on
+/// without a break), and is cut there. (On 150 + 150 tuning films,
+/// `--limit 150 --offset 0.25`: bases differing by more than this were
+/// such tails, in normal and pneumonia films alike.)
+pub const MAX_BASE_DROP: f32 = 0.08;
 /// The lungs' centres may differ in height by at most this share of the film.
 pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// The mediastinum between the lungs, at least this share of the film wide
@@ -293,6 +304,7 @@ impl Anatomy {
             left = estimate;
             estimated = Some(Lung::Left);
         }
+        let (right, left) = bases_level(right, left);
         for (lung, mask) in [(Lung::Right, &right), (Lung::Left, &left)] {
             let share = mask.area() as f32 / (n * n);
             let (top, bottom) = mask.rows().ok_or(AnatomyProblem::LungMissing(lung))?;
@@ -403,6 +415,19 @@ impl Anatomy {
     pub fn excess(&self) -> &[f32] {
         &self.excess
     }
+}
+
+/// Each lung cut at [`MAX_BASE_DROP`] below the other's base.
+fn bases_level(right: Mask, left: Mask) -> (Mask, Mask) {
+    let n = right.height();
+    let drop = (MAX_BASE_DROP * n as f32) as usize;
+    let cut = |mask: &Mask, other: &Mask| match other.rows() {
+        Some((_, base)) => Mask::from_fn(n, n, |x, y| {
+            y <= base + drop && mask.get(x as isize, y as isize)
+        }),
+        None => mask.clone(),
+    };
+    (cut(&right, &left), cut(&left, &right))
 }
 
 /// The film less the dark areas that reach its edge (the air around the

@@ -17,15 +17,24 @@ const MAX_NARROW_ROWS: usize = 8;
 const NARROW: f32 = 0.35;
 /// Rows chained to the seed need at least this share of the seed's depth.
 pub const MIN_SHARE_OF_SEED: f32 = 0.25;
-/// The valley's extent: where the profile is below its floor plus this
-/// share of its depth, towards the midline and towards the chest wall.
-/// The medial border is gradual (hila, heart and vessels overlap the lung
-/// there), the chest wall sharp: the medial share is the larger.
-pub const EXTENT: (f32, f32) = (0.8, 0.6);
+/// The valley's extent, towards the midline and towards the chest wall:
+/// where the profile is below its floor plus this share of the rise to
+/// that side's wall (the mediastinum's edge at half its height), and of
+/// the valley's depth (the lower wall) towards the chest wall. Measured
+/// against the depth on both sides, a bright mediastinum beside a faint
+/// chest wall put the medial border half way across the lung (on the
+/// tuning films, `--limit 150 --offset 0.25`: lungs as strips along the
+/// chest wall, the mediastinum twice as wide as it is).
+pub const EXTENT: (f32, f32) = (0.5, 0.6);
+/// Towards the midline the valley ends, at the latest, at this share of
+/// its depth: tissue as bright as the lower wall between the lung and the
+/// mediastinum (the body beside an apex) is not lung.
+pub const MEDIAL_CAP: f32 = 0.9;
 /// Going up from the seed row (taken where the lungs are widest), a lung
 /// narrows to its apex: a row's valley may reach at most this many columns
-/// beyond the seed's on either side (more is the search drifting into the
-/// neck or the shoulder).
+/// beyond the seed's on the chest wall's side (more is the search
+/// drifting into the shoulder). Towards the midline it may widen: above
+/// the heart the lung reaches nearer the spine.
 const APEX_SPREAD: usize = 2;
 /// A valley nearer the midline than this share of the film is the
 /// mediastinum's own shading, not lung.
@@ -128,8 +137,12 @@ pub fn lung(valleys: &Valleys, bridge: Option<(usize, usize)>) -> Option<Mask> {
             match valleys[y as usize].filter(fits) {
                 Some(mut v) => {
                     if upward {
-                        v.start = v.start.max(seed.1.start.saturating_sub(APEX_SPREAD));
-                        v.end = v.end.min(seed.1.end + APEX_SPREAD);
+                        match half {
+                            Half::Left => {
+                                v.start = v.start.max(seed.1.start.saturating_sub(APEX_SPREAD))
+                            }
+                            Half::Right => v.end = v.end.min(seed.1.end + APEX_SPREAD),
+                        }
                     }
                     // Rows bridged: between the valleys either side.
                     let span = (y - last_y).unsigned_abs();
@@ -202,6 +215,7 @@ pub(super) fn valley(
     };
     let len = profile.len();
     let first = ((n as f32 * MEDIAL_GAP) as usize).max(1);
+    let side_margin = (n as f32 * super::SIDE_MARGIN).ceil() as usize;
     if len < first + 3 {
         return None;
     }
@@ -235,12 +249,18 @@ pub(super) fn valley(
             continue;
         }
         let mut a = k;
-        while a > 0 && profile[a - 1] < v + EXTENT.0 * depth {
+        let medial_extent = (EXTENT.0 * (medial - v)).min(MEDIAL_CAP * depth);
+        while a > 0 && profile[a - 1] < v + medial_extent {
             a -= 1;
         }
         let mut b = k;
         while b + 1 < len && profile[b + 1] < v + EXTENT.1 * depth {
             b += 1;
+        }
+        // A valley running to the film's side is the air beside the body
+        // or an arm, not a lung inside its chest wall.
+        if b + 1 > len.saturating_sub(side_margin) {
+            continue;
         }
         candidates.push((
             k,
