@@ -91,10 +91,40 @@ def _jpeg(img: torch.Tensor, quality: int) -> torch.Tensor:
     return torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255.0)
 
 
-def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+# The steps of `augment`, each of which `--augment-skip` can leave out (an
+# ablation: what each step buys, measured rather than assumed).
+AUGMENT_STEPS = ("geometry", "curves", "sharpness", "noise", "borders", "labels", "jpeg")
+
+
+def augment(gray: torch.Tensor, gen: torch.Generator, skip=frozenset()) -> torch.Tensor:
     """N x S x S in [0, 1] -> the same films as another hospital might have
     made them. Each step is drawn per image with its own probability; none
-    turns a film upside down or inverts it (those must stay out of range)."""
+    turns a film upside down or inverts it (those must stay out of range).
+    The steps named in `skip` (of AUGMENT_STEPS) are left out."""
+    n, size = gray.shape[0], gray.shape[-1]
+    x = gray.clone()
+    if "geometry" not in skip:
+        x = _geometry(x, gen)
+    if "curves" not in skip:
+        x = _curves(x, gen)
+    if "sharpness" not in skip:
+        x = _sharpness(x, gen)
+    if "noise" not in skip:
+        noisy = _chosen(n, 0.3, gen).view(n, 1, 1)
+        sigma = _uniform(n, 0.005, 0.03, gen).view(n, 1, 1)
+        x = torch.where(noisy, (x + sigma * torch.randn(x.shape, generator=gen)).clamp(0, 1), x)
+    if "borders" not in skip:
+        _borders(x, gen)
+    if "labels" not in skip:
+        _labels(x, gen)
+    # JPEG re-compression (after everything, as an export would do).
+    if "jpeg" not in skip:
+        for i in torch.nonzero(_chosen(n, 0.25, gen)).flatten().tolist():
+            x[i] = _jpeg(x[i], int(torch.randint(25, 90, (1,), generator=gen).item()))
+    return x
+
+
+def _geometry(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     n, size = gray.shape[0], gray.shape[-1]
     # Geometry: flip, rotation +-10 deg, zoom 0.8-1.25 (out shows more of
     # the body, as adult films do), shift +-8 %; zoomed-out edges are either
@@ -108,8 +138,12 @@ def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     grid = F.affine_grid(theta, (n, 1, size, size), align_corners=False)
     padding = "zeros" if torch.rand(1, generator=gen).item() < 0.3 else "border"
     x = F.grid_sample(gray.unsqueeze(1), grid, mode="bilinear", padding_mode=padding, align_corners=False)
-    x = x.squeeze(1)
-    # Exposure and processing curves.
+    return x.squeeze(1)
+
+
+def _curves(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Exposure and processing curves."""
+    n, size = x.shape[0], x.shape[-1]
     gamma = torch.exp(_uniform(n, math.log(0.6), math.log(1.6), gen)).view(n, 1, 1)
     x = x.clamp(1e-4, 1) ** gamma
     lo, hi = _uniform(n, -0.1, 0.12, gen).view(n, 1, 1), _uniform(n, 0.85, 1.1, gen).view(n, 1, 1)
@@ -129,20 +163,24 @@ def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         x[i] = (1 - alpha) * x[i] + alpha * ranks.view(size, size)
     mean = x.mean(dim=(1, 2), keepdim=True)
     x = (x - mean) * _uniform(n, 0.85, 1.15, gen).view(n, 1, 1) + mean * _uniform(n, 0.85, 1.15, gen).view(n, 1, 1)
-    x = x.clamp(0, 1)
-    # Sharpness: blur (soft detectors, downsampling) or unsharp masking
-    # (the edge enhancement many CR/DX consoles apply).
+    return x.clamp(0, 1)
+
+
+def _sharpness(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Blur (soft detectors, downsampling) or unsharp masking (the edge
+    enhancement many CR/DX consoles apply)."""
+    n = x.shape[0]
     sharp = torch.rand(n, generator=gen)
     blur_sigma = 0.5 + 1.0 * torch.rand(1, generator=gen).item()
     blurred = _blur(x, blur_sigma)
     amount = _uniform(n, 0.3, 1.2, gen).view(n, 1, 1)
     x = torch.where((sharp < 0.2).view(n, 1, 1), blurred, x)
-    x = torch.where((sharp > 0.8).view(n, 1, 1), (x + amount * (x - blurred)).clamp(0, 1), x)
-    # Noise.
-    noisy = _chosen(n, 0.3, gen).view(n, 1, 1)
-    sigma = _uniform(n, 0.005, 0.03, gen).view(n, 1, 1)
-    x = torch.where(noisy, (x + sigma * torch.randn(x.shape, generator=gen)).clamp(0, 1), x)
-    # Collimation borders and burned-in labels (bright blocks near the edges).
+    return torch.where((sharp > 0.8).view(n, 1, 1), (x + amount * (x - blurred)).clamp(0, 1), x)
+
+
+def _borders(x: torch.Tensor, gen: torch.Generator) -> None:
+    """Collimation borders, in place."""
+    n, size = x.shape[0], x.shape[-1]
     for i in torch.nonzero(_chosen(n, 0.2, gen)).flatten().tolist():
         w = int(_uniform(1, 0.02, 0.1, gen).item() * size)
         value = 0.0 if torch.rand(1, generator=gen).item() < 0.7 else 1.0
@@ -155,6 +193,11 @@ def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
             x[i, :, :w] = value
         else:
             x[i, :, -w:] = value
+
+
+def _labels(x: torch.Tensor, gen: torch.Generator) -> None:
+    """Burned-in labels (bright blocks near the edges), in place."""
+    n, size = x.shape[0], x.shape[-1]
     for i in torch.nonzero(_chosen(n, 0.3, gen)).flatten().tolist():
         for _ in range(int(torch.randint(1, 4, (1,), generator=gen).item())):
             h = max(2, int(_uniform(1, 0.02, 0.06, gen).item() * size))
@@ -165,10 +208,6 @@ def augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
                 continue  # labels sit at the edges, not on the lungs
             block = (torch.rand(h, w, generator=gen) < 0.5).float() * _uniform(1, 0.8, 1.0, gen).item()
             x[i, r : r + h, c : c + w] = torch.maximum(x[i, r : r + h, c : c + w], block)
-    # JPEG re-compression (after everything, as an export would do).
-    for i in torch.nonzero(_chosen(n, 0.25, gen)).flatten().tolist():
-        x[i] = _jpeg(x[i], int(torch.randint(25, 90, (1,), generator=gen).item()))
-    return x
 
 
 def old_augment(gray: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -248,12 +287,16 @@ def main():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--ema", type=float, default=0.99, help="decay of the weights' moving average per step")
     ap.add_argument("--no-augment-acquisition", action="store_true", help="the old geometric-only augmentation")
+    ap.add_argument("--augment-skip", default="", help=f"comma-separated steps to leave out of {AUGMENT_STEPS}")
     ap.add_argument("--seed", type=int, default=20261129, help="weights, batch order and augmentation")
     ap.add_argument("--split-seed", type=int, default=20261129,
                     help="the patient split (keep the shipped one to compare variants on the same tune and val)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
+    skip = frozenset(step for step in args.augment_skip.split(",") if step)
+    if not skip <= set(AUGMENT_STEPS):
+        ap.error(f"--augment-skip: unknown steps {sorted(skip - set(AUGMENT_STEPS))}; the steps are {AUGMENT_STEPS}")
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -307,7 +350,7 @@ def main():
             if len(idx) < 2:
                 continue  # BatchNorm needs two
             batch = tx[idx].clone()
-            batch = old_augment(batch, gen) if args.no_augment_acquisition else augment(batch, gen)
+            batch = old_augment(batch, gen) if args.no_augment_acquisition else augment(batch, gen, skip)
             x = normalise(batch).to(device)
             y = train_y[idx].to(device)
             loss = F.cross_entropy(net(x), y, weight=weights.to(device), label_smoothing=args.label_smoothing)
