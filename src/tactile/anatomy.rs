@@ -17,12 +17,13 @@
 //!    mediastinum and the bright chest wall; the valley nearest the
 //!    midline that is at least half as deep as the row's deepest is the
 //!    lung (the air around the body is often darker, but lies beyond the
-//!    chest wall; a valley running to within [`SIDE_MARGIN`] of the film's
-//!    side is that air, never lung). Valleys are chained from the clearest row up to the
-//!    apex and down to the diaphragm while each overlaps the last; then
-//!    again, bridging up to `rows::MAX_BRIDGE_ROWS` rows without a valley
-//!    inside the rows the other lung spans (a consolidation interrupts
-//!    the valleys, not the lung). A lung whose centre is more than
+//!    chest wall; a valley running to within [`SIDE_MARGIN`] of the
+//!    film's side is that air, never lung). Valleys are chained from the
+//!    clearest row up to the apex and down to the diaphragm while each
+//!    overlaps the last; then again, bridging up to
+//!    `rows::MAX_BRIDGE_ROWS` rows without a valley inside the rows the
+//!    other lung spans (a consolidation interrupts the valleys, not the
+//!    lung). A lung whose centre is more than
 //!    [`ASYMMETRY`] times further from the midline than the other's has
 //!    left the chest (for the air or the arm beside it, darker than a
 //!    consolidated lung): that side is searched again only near the other
@@ -92,8 +93,8 @@ pub const SIDE_MARGIN: f32 = 0.03;
 /// A lung found further down has run on past its costophrenic angle into
 /// the flank or the stomach's gas below the diaphragm (its valley goes on
 /// without a break), and is cut there. (On 150 + 150 tuning films,
-/// `--limit 150 --offset 0.25`: bases differing by more than this were
-/// such tails, in normal and pneumonia films alike.)
+/// `--limit 150 --offset 0.25`: most bases differing by more than this
+/// were such tails, in normal and pneumonia films alike.)
 pub const MAX_BASE_DROP: f32 = 0.08;
 /// The lungs' centres may differ in height by at most this share of the film.
 pub const MAX_CENTRE_OFFSET: f32 = 0.15;
