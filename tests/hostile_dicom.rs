@@ -167,31 +167,78 @@ fn lying_lengths_are_refused_before_they_are_allocated() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn the_binary_refuses_them_within_512_mib() {
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     for (path, expect) in memory_cases(dir.path()) {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_touchray"));
-        command.args(["render", "--models", "/nonexistent", "--json"]);
-        command.arg(&path);
-        // SAFETY: setrlimit is async-signal-safe; nothing else runs here.
-        unsafe {
-            command.pre_exec(|| {
-                let cap = libc::rlimit {
-                    rlim_cur: 512 << 20,
-                    rlim_max: 512 << 20,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let out = command.output().unwrap();
+        let out = render_within_512_mib(&path);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(expect), "{stderr}");
     }
+}
+
+/// Found by the 2-hour fuzzing campaign (examples/fuzz.rs, seed 303): a
+/// meta group whose length (0002,0000) says 24 bytes more than its
+/// elements take. dicom-rs reads meta elements until that length is used
+/// up, so it took the data set's first element for one, skipped 1.5 KB as
+/// its value, and read the rest out of step: a length of 2.2 GB, held
+/// before the dose grid rendered. (Under an address-space cap that
+/// allocation fails and the file is read again from the data set, so the
+/// cap would not show it: the process's peak resident memory does.) The
+/// data set is now read from where the meta group's elements end, as
+/// pydicom reads it: the 10 x 10 grid, in well under 256 MiB.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn a_meta_group_length_that_overstates_its_elements_is_read_in_bounded_memory() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/meta_group_length_2_2_gb.dcm");
+    let scan = load(&path).unwrap();
+    assert_eq!((scan.width, scan.height), (10, 10));
+    // Reaped by wait4 below, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    let mut child = common::touchray()
+        .args(["render", "--models", "/nonexistent", "--json"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = Vec::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    // wait4 rather than Child::wait: it gives this child's own peak RSS.
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: waits for our own child, writing into the two locals.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let peak_mib = usage.ru_maxrss / 1024; // kilobytes on Linux
+    assert!(peak_mib < 256, "peak resident {peak_mib} MiB");
+    let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(json["scan"]["width"], 10, "{json}");
+}
+
+/// `touchray render --json` of `path` with the address space capped at
+/// 512 MiB.
+#[cfg(target_arch = "x86_64")]
+fn render_within_512_mib(path: &Path) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_touchray"));
+    command.args(["render", "--models", "/nonexistent", "--json"]);
+    command.arg(path);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs here.
+    unsafe {
+        command.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: 512 << 20,
+                rlim_max: 512 << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.output().unwrap()
 }
 
 /// An RLE file from the real DX with its fragment damaged: `header` is the

@@ -90,7 +90,7 @@ pub(super) fn open(bytes: &[u8], container: Container) -> Result<DefaultDicomObj
                 lengths::check_dataset(&inflated, EXPLICIT_LE)?;
                 return read_dataset(&inflated, EXPLICIT_LE, DEFLATED_LE);
             }
-            if !layout.implicit_dataset {
+            if !layout.implicit_dataset && layout.meta_length_agrees {
                 let read = OpenFileOptions::new()
                     .read_preamble(ReadPreamble::Never)
                     .from_reader(Cursor::new(part10));

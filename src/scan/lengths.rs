@@ -45,6 +45,14 @@ pub(super) struct Part10 {
     /// The data set is implicit VR little endian although the syntax says
     /// explicit (some writers do this; pydicom and dcmtk read it so).
     pub implicit_dataset: bool,
+    /// The meta group's length (0002,0000) is where its elements end. When
+    /// it says otherwise, dicom-rs (which reads meta elements until that
+    /// length is used up, whatever their group) would start the data set
+    /// elsewhere than this walk did, and read it unchecked: a fuzzed group
+    /// length 24 bytes too long made it take a dose grid's text for a
+    /// length and hold 2.2 GB. Such a file's data set is read from where
+    /// the meta group's elements end, as pydicom reads it.
+    pub meta_length_agrees: bool,
 }
 
 /// Checks the file whose bytes after the 128-byte preamble are `part10`
@@ -60,6 +68,8 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
     // The meta group (0002,xxxx), which names the transfer syntax.
     let mut syntax = String::new();
     let mut previous = None;
+    // Where the group length says the meta group ends.
+    let mut declared_end = None;
     while let Some(header) = walk.peek_group() {
         if header != 0x0002 {
             break;
@@ -81,6 +91,12 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
             });
         }
         previous = Some(element.tag);
+        if element.tag == (0x0002, 0x0000) {
+            declared_end = walk
+                .value(element.length)
+                .and_then(|v| Some(u32::from_le_bytes(v.try_into().ok()?)))
+                .map(|length| walk.at as u64 + element.length as u64 + u64::from(length));
+        }
         if element.tag == (0x0002, 0x0010) {
             let value = walk.value(element.length).unwrap_or_default();
             syntax = String::from_utf8_lossy(value)
@@ -90,6 +106,7 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
         walk.skip(element.length)?;
     }
     let dataset_at = 4 + walk.at;
+    let meta_length_agrees = declared_end.is_none_or(|end| end == walk.at as u64);
     let explicit_little = !matches!(
         syntax.as_str(),
         "" | IMPLICIT_LE | EXPLICIT_BE | DEFLATED_LE
@@ -111,6 +128,7 @@ pub(super) fn check(part10: &[u8]) -> Result<Part10, ScanProblem> {
         syntax,
         dataset_at,
         implicit_dataset,
+        meta_length_agrees,
     })
 }
 
