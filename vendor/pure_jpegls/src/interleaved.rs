@@ -76,12 +76,7 @@ pub(crate) fn decode_samples(
         while x < width {
             let near = ctx.near;
             let flat = (0..n).all(|c| {
-                let (ra, rb, rc, rd) = (
-                    cur[at(x, c)],
-                    prev[at(x + 1, c)],
-                    prev[at(x, c)],
-                    prev[at(x + 2, c)],
-                );
+                let (ra, rb, rc, rd) = neighbours(&cur, &prev, x, c, n);
                 (rd - rb).abs() <= near && (rb - rc).abs() <= near && (rc - ra).abs() <= near
             });
             let step = if flat {
@@ -99,6 +94,16 @@ pub(crate) fn decode_samples(
     Ok(br.marker_pos())
 }
 
+/// `Ra, Rb, Rc, Rd` of component `c` of logical pixel `x` (T.87 A.2).
+fn neighbours(cur: &[i32], prev: &[i32], x: usize, c: usize, n: usize) -> (i32, i32, i32, i32) {
+    (
+        cur[x * n + c],
+        prev[(x + 1) * n + c],
+        prev[x * n + c],
+        prev[(x + 2) * n + c],
+    )
+}
+
 /// Each component of logical pixel `x` in regular mode.
 fn decode_pixel(
     br: &mut BitReader<'_>,
@@ -109,12 +114,7 @@ fn decode_pixel(
     n: usize,
 ) -> Result<(), CodecError> {
     for c in 0..n {
-        let (ra, rb, rc, rd) = (
-            cur[x * n + c],
-            prev[(x + 1) * n + c],
-            prev[x * n + c],
-            prev[(x + 2) * n + c],
-        );
+        let (ra, rb, rc, rd) = neighbours(cur, prev, x, c, n);
         let gradients = (rd - rb, rb - rc, rc - ra);
         cur[(x + 1) * n + c] = decode_regular(br, ctx, gradients, predict_med(ra, rb, rc))?;
     }
