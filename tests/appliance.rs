@@ -490,14 +490,7 @@ fn on_a_graphiti_plus_the_label_goes_to_the_braille_line() {
         },
     )
     .unwrap();
-    let out = touchray_run(&link, &scans, &models(), &script, &json)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::succeeded(&mut touchray_run(&link, &scans, &models(), &script, &json));
     let record: Record = emulator.record();
     emulator.stop().unwrap();
     let events = events(&json);

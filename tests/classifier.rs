@@ -244,22 +244,17 @@ fn eval_prints_the_metrics_and_writes_the_roc_curve() {
 #[test]
 fn render_reports_the_verdict_of_the_models_it_is_given() {
     let dir = tempfile::tempdir().unwrap();
-    let result = common::touchray()
-        .arg("render")
-        .arg(common::sample(
-            "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
-        ))
-        .arg("--models")
-        .arg(fixtures().join("baseline"))
-        .arg("--json")
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    let result = common::succeeded(
+        common::touchray()
+            .arg("render")
+            .arg(common::sample(
+                "kermany_PNEUMONIA_person1000_bacteria_2931.jpeg",
+            ))
+            .arg("--models")
+            .arg(fixtures().join("baseline"))
+            .arg("--json")
+            .arg("--out")
+            .arg(dir.path()),
     );
     let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
     let p = json["p_pneumonia"].as_f64().unwrap();
@@ -420,17 +415,12 @@ fn two_threads_give_what_one_thread_gives() {
 fn the_text_summary_says_the_verdict_and_no_probability_out_of_range() {
     let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
     let summary = |sample: &str| {
-        let out = common::touchray()
-            .arg("render")
-            .arg(common::sample(sample))
-            .arg("--models")
-            .arg(&models)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = common::succeeded(
+            common::touchray()
+                .arg("render")
+                .arg(common::sample(sample))
+                .arg("--models")
+                .arg(&models),
         );
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         stdout.lines().next().unwrap_or_default().to_string()

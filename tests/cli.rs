@@ -151,16 +151,7 @@ fn the_bundled_samples_render() {
 
 /// `touchray bench --json ARGS`, which must succeed.
 fn bench_json(args: &[&std::ffi::OsStr]) -> Value {
-    let out = common::touchray()
-        .args(["bench", "--json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::succeeded(common::touchray().args(["bench", "--json"]).args(args));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -109,23 +109,18 @@ fn a_fixture_is_used_only_when_asked() {
 fn render_and_features_report_the_depth_source() {
     let dir = fixtures().join("midas");
     let sample = common::sample("kermany_NORMAL_IM-0115-0001.jpeg");
-    let out = common::touchray()
-        .args([
-            "render",
-            "--json",
-            "--depth",
-            "midas",
-            "--allow-fixture",
-            "--models",
-        ])
-        .arg(&dir)
-        .arg(&sample)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::succeeded(
+        common::touchray()
+            .args([
+                "render",
+                "--json",
+                "--depth",
+                "midas",
+                "--allow-fixture",
+                "--models",
+            ])
+            .arg(&dir)
+            .arg(&sample),
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["depth_source"], "midas");

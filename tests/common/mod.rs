@@ -67,6 +67,18 @@ pub fn touchray() -> Command {
     }
 }
 
+/// Runs `command` and returns its output, failing the test with the
+/// command's stderr unless it exited with success.
+pub fn succeeded(command: &mut Command) -> std::process::Output {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `None` when the binary runs as is; else the qemu-user command and sysroot
 /// to run it with. Under qemu-user without binfmt the kernel cannot run a
 /// foreign binary (glibc reports that as exit status 127, not as an error),
