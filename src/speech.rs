@@ -86,7 +86,9 @@ pub fn verdict(finding: &Finding) -> String {
 /// when a scan comes up without its anatomy, with the key to its textures
 /// where it has more than one: "anatomy view: the lungs are the flat
 /// hollows, the heart the raised plateau between them"; "no anatomy: left
-/// lung not found; relief view" where the relief stands in.
+/// lung not found; relief view" where the relief stands in; the view's
+/// name then "the left lung's outline is estimated from the other lung's"
+/// where the anatomy completed a lung from the other's mirror image.
 pub fn view(screen: &Screen) -> String {
     let name = |view: View| {
         match view {
@@ -98,10 +100,14 @@ pub fn view(screen: &Screen) -> String {
         View::Cam => "where the model looked",
     }
     };
-    match screen.no_anatomy {
-        Some(problem) if screen.view.is_anatomical() => {
+    match (screen.no_anatomy, screen.estimated) {
+        (Some(problem), _) if screen.view.is_anatomical() => {
             format!("no anatomy: {problem}; {}", name(screen.shown()))
         }
+        (None, Some(lung)) if screen.view.is_anatomical() => format!(
+            "{}; the {lung} lung's outline is estimated from the other lung's",
+            name(screen.view)
+        ),
         _ => name(screen.view).to_string(),
     }
 }
@@ -320,6 +326,12 @@ mod tests {
             view(&screen),
             "no anatomy: left lung not found; relief view"
         );
+        screen.no_anatomy = None;
+        screen.estimated = Some(crate::tactile::anatomy::Lung::Left);
+        assert!(view(&screen)
+            .ends_with("between them; the left lung's outline is estimated from the other lung's"));
+        screen.view = View::Relief;
+        assert_eq!(view(&screen), "relief view");
         assert_eq!(zoom(1), "whole film");
         assert_eq!(zoom(4), "zoom 4");
     }

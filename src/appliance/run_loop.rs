@@ -348,10 +348,11 @@ impl Appliance {
                     (None, None) => None,
                 };
                 let mut described = speech::describe(Some((loaded.index + 1, of)), analysis).text;
-                // A scan that comes up without its anatomy says so: the
-                // user asked for one picture and feels another.
+                // A scan that comes up without its anatomy says so (the
+                // user asked for one picture and feels another), and one
+                // with a lung's outline estimated says that.
                 let screen = prepared.screen(self.view, Viewport::default());
-                if screen.no_anatomy.is_some() {
+                if screen.no_anatomy.is_some() || screen.estimated.is_some() {
                     described = format!("{described}; {}", speech::view(&screen));
                 }
                 self.shown = Some(prepared);

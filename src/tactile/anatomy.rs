@@ -11,7 +11,7 @@
 //!    they wash out, the lungs' side borders stay), then stretch between
 //!    the 1st and 99th percentiles.
 //! 2. **Midline**: the brightest column near the centre (the spine and
-//!    mediastinum).
+//!    mediastinum; the middle of a flat top).
 //! 3. **Each lung row by row** (`rows.rs`): on each side of the midline,
 //!    every row of a lung crosses a dark valley between the bright
 //!    mediastinum and the bright chest wall; the valley nearest the
@@ -36,16 +36,19 @@
 //!    the other lung mirrored about the midline stands in for its missing
 //!    part (the rib cage is roughly symmetric); the lung is marked
 //!    estimated, and its baseline for the opacity layer is the other
-//!    lung's, since its own is the consolidation.
+//!    lung's, since its own is the consolidation. A side where the search
+//!    found (almost) nothing is a white lung when the mirror image lies
+//!    over dense film ([`WHITE_QUANTILE`]): the mirror image is then the
+//!    lung; over film that is not dense, the lung is not found.
 //!    A lung whose base lies more than [`MAX_BASE_DROP`] below the
 //!    other's has run on into the abdomen, and is cut there.
 //! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
 //!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
 //!    centres at about the same height and distance from the midline
 //!    (within [`ASYMMETRY`]), a mediastinum between them, and an
-//!    estimated lung found at least [`MIN_FOUND`] by itself. A film that
-//!    fails is shown in the relief view instead, and says so: a wrong
-//!    anatomy is worse than none.
+//!    estimated lung found at least [`MIN_FOUND`] by itself or white. A
+//!    film that fails is shown in the relief view instead, and says so: a
+//!    wrong anatomy is worse than none.
 //! 7. **Mediastinum**: in every row both lungs span, the columns between
 //!    them. **Body**: the film less the areas that reach its edge and are
 //!    darker than all but the darkest 5 % of the lungs (air absorbs less
@@ -72,6 +75,10 @@ pub const ESTIMATE_BELOW: f32 = 0.6;
 /// An estimated lung must have been found for at least this share of its
 /// estimate by itself.
 pub const MIN_FOUND: f32 = 0.2;
+/// A lung whose search found less than [`MIN_FOUND`] of it is completed
+/// by the other's mirror image only where that part is a white lung: its
+/// median as dense as this quantile of the lung found.
+pub const WHITE_QUANTILE: f32 = 0.9;
 /// Each lung's area, as a share of the film: at least, at most.
 pub const LUNG_AREA: (f32, f32) = (0.03, 0.30);
 /// Each lung's height, as a share of the film's.
@@ -109,6 +116,9 @@ pub const ASYMMETRY: f32 = 1.6;
 /// How far beyond the other lung's mirrored columns the second search may
 /// look, as a share of the film.
 pub const SYMMETRY_MARGIN: f32 = 0.06;
+/// Column means (in the stretched [0, 1] film) this close to the
+/// brightest are the same plateau for the midline.
+pub const MIDLINE_TIE: f32 = 0.002;
 /// Smoothing of the film the opacity layer is measured on, in pixels.
 pub const OPACITY_SIGMA: f64 = 3.0;
 /// The mediastinum reaches at most this share of the film either side of
@@ -220,30 +230,29 @@ impl Anatomy {
             (rows::Half::Right, None) => rows::lung(&left_rows, bridge),
             (half, within) => rows::lung(&valleys(half, within), bridge),
         };
-        let smoothed = |m: Option<Mask>, lung| {
-            m.map(|m| m.column_spans_filled().close(CLOSING).filled())
-                .ok_or(AnatomyProblem::LungMissing(lung))
-        };
+        let smoothed = |m: Option<Mask>| m.map(|m| m.column_spans_filled().close(CLOSING).filled());
         let find_pair = |within: [Option<(usize, usize)>; 2]| {
             // First each lung by itself, then again bridging what
             // interrupts it (a consolidation) within the rows the other
-            // one spans.
-            let left = chain(rows::Half::Right, within[1], None)
-                .ok_or(AnatomyProblem::LungMissing(Lung::Left))?;
-            let right = smoothed(chain(rows::Half::Left, within[0], left.rows()), Lung::Right)?;
-            let left = smoothed(
-                chain(rows::Half::Right, within[1], right.rows()),
-                Lung::Left,
-            )?;
-            Ok::<_, AnatomyProblem>((right, left))
+            // one spans. A side with no lung's valley at all is an empty
+            // mask: a white lung, perhaps, for the completion to judge.
+            let first = chain(rows::Half::Right, within[1], None);
+            let bridge = |m: &Option<Mask>| m.as_ref().and_then(Mask::rows);
+            let right = smoothed(chain(rows::Half::Left, within[0], bridge(&first)));
+            let left = smoothed(chain(rows::Half::Right, within[1], bridge(&right)).or(first));
+            (right, left)
         };
-        let (mut right, mut left) = find_pair([None, None])?;
+        let (mut right, mut left) = find_pair([None, None]);
         // A lung much further from the midline than the other has left the
         // chest for the air or the arm beside it (a consolidated lung is no
         // valley, the air outside is): search that side again where the
         // other lung lies, mirrored.
-        let reach = |m: &Mask| {
-            let columns: Vec<usize> = m.points().map(|(x, _)| x.abs_diff(midline)).collect();
+        let reach = |m: &Option<Mask>| {
+            let columns: Vec<usize> = m
+                .as_ref()?
+                .points()
+                .map(|(x, _)| x.abs_diff(midline))
+                .collect();
             let (lo, hi) = (columns.iter().min().copied(), columns.iter().max().copied());
             lo.zip(hi).map(|(lo, hi)| (lo, hi, (lo + hi) as f32 / 2.0))
         };
@@ -251,13 +260,24 @@ impl Anatomy {
             let margin = (SYMMETRY_MARGIN * n as f32) as usize;
             let band =
                 |(lo, hi, _): (usize, usize, f32)| Some((lo.saturating_sub(margin), hi + margin));
+            // Nothing there either is no white lung: the first search found
+            // a valley on that side, only in the wrong place.
             if r.2 > ASYMMETRY * l.2 {
-                (right, left) = find_pair([band(l), None])?;
+                (right, left) = find_pair([band(l), None]);
+                right = Some(right.ok_or(AnatomyProblem::LungMissing(Lung::Right))?);
             } else if l.2 > ASYMMETRY * r.2 {
-                (right, left) = find_pair([None, band(r)])?;
+                (right, left) = find_pair([None, band(r)]);
+                left = Some(left.ok_or(AnatomyProblem::LungMissing(Lung::Left))?);
             }
         }
-        let mut anatomy = Anatomy::assemble(right, left, midline as f32)?;
+        let empty = || Mask::empty(n, n);
+        let (right, left) = match (right, left) {
+            (Some(r), Some(l)) => (r, l),
+            (Some(r), None) => (r, empty()),
+            (None, Some(l)) => (empty(), l),
+            (None, None) => return Err(AnatomyProblem::LungMissing(Lung::Left)),
+        };
+        let mut anatomy = Anatomy::assemble(right, left, midline as f32, &smooth)?;
         // Opacity on a film smoothed the same way across and down: the
         // smoothing down the columns would carry the diaphragm and the
         // shoulders into the lungs' bases and apices.
@@ -286,24 +306,41 @@ impl Anatomy {
     }
 
     /// Completes, checks and measures two lungs found in the film.
-    fn assemble(right: Mask, left: Mask, midline: f32) -> Result<Anatomy, AnatomyProblem> {
+    fn assemble(
+        right: Mask,
+        left: Mask,
+        midline: f32,
+        smooth: &[f32],
+    ) -> Result<Anatomy, AnatomyProblem> {
         let n = right.width() as f32;
         let (mut right, mut left, mut estimated) = (right, left, None);
         let (ra, la) = (right.area() as f32, left.area() as f32);
-        if ra < ESTIMATE_BELOW * la {
-            let estimate = right.or(&left.mirrored(midline).minus(&left)).filled();
-            if ra < MIN_FOUND * estimate.area() as f32 {
-                return Err(AnatomyProblem::LungMissing(Lung::Right));
-            }
-            right = estimate;
-            estimated = Some(Lung::Right);
+        // The lung found in part, the one found whole, and which is which.
+        let completion = if ra < ESTIMATE_BELOW * la {
+            Some((&mut right, &left, Lung::Right))
         } else if la < ESTIMATE_BELOW * ra {
-            let estimate = left.or(&right.mirrored(midline).minus(&right)).filled();
-            if la < MIN_FOUND * estimate.area() as f32 {
-                return Err(AnatomyProblem::LungMissing(Lung::Left));
-            }
-            left = estimate;
-            estimated = Some(Lung::Left);
+            Some((&mut left, &right, Lung::Left))
+        } else {
+            None
+        };
+        if let Some((part, whole, lung)) = completion {
+            let mirror = whole.mirrored(midline).minus(whole);
+            let missing = mirror.minus(part);
+            let estimate = part.or(&missing).filled();
+            let found = part.area() as f32 / estimate.area().max(1) as f32;
+            *part = if found >= MIN_FOUND {
+                estimate
+            } else if white(smooth, &missing, whole) {
+                // So little was found that the fragment may be anything
+                // (a row of the arm's valley beside the chest): the mirror
+                // gives the lung's shape, and what was found counts only
+                // inside it.
+                let margin = (SYMMETRY_MARGIN * n) as usize;
+                part.and(&mirror.dilate(margin)).or(&mirror).filled()
+            } else {
+                return Err(AnatomyProblem::LungMissing(lung));
+            };
+            estimated = Some(lung);
         }
         let (right, left) = bases_level(right, left);
         for (lung, mask) in [(Lung::Right, &right), (Lung::Left, &left)] {
@@ -418,6 +455,24 @@ impl Anatomy {
     }
 }
 
+/// The part of a lung missing from the search is a white lung: its pixels
+/// (their median) as dense as the [`WHITE_QUANTILE`] of the lung found.
+fn white(smooth: &[f32], missing: &Mask, found: &Mask) -> bool {
+    let values = |m: &Mask| {
+        let mut v: Vec<f32> = m.points().map(|(x, y)| smooth[y * m.width() + x]).collect();
+        v.sort_unstable_by(f32::total_cmp);
+        v
+    };
+    let (missing, found) = (values(missing), values(found));
+    let (Some(&m), Some(&f)) = (
+        missing.get(missing.len() / 2),
+        found.get(((found.len() as f32 - 1.0) * WHITE_QUANTILE) as usize),
+    ) else {
+        return false;
+    };
+    m >= f
+}
+
 /// Each lung cut at [`MAX_BASE_DROP`] below the other's base.
 fn bases_level(right: Mask, left: Mask) -> (Mask, Mask) {
     let n = right.height();
@@ -468,16 +523,25 @@ fn between(right: &Mask, left: &Mask, midline: f32) -> Mask {
 }
 
 /// The column of the brightest mean over the middle rows, among the middle
-/// 40 % of columns: the spine and mediastinum.
+/// 40 % of columns: the spine and mediastinum. Columns within
+/// [`MIDLINE_TIE`] of the brightest are one plateau, and its middle is
+/// taken (the first or last of a flat top would stand off centre, and a
+/// lung mirrored about it with it).
 fn midline(smooth: &[f32], n: usize) -> usize {
     let rows = n / 5..n * 4 / 5;
-    (n * 3 / 10..n * 7 / 10)
+    let means: Vec<(usize, f32)> = (n * 3 / 10..n * 7 / 10)
         .map(|x| {
             let sum: f32 = rows.clone().map(|y| smooth[y * n + x]).sum();
-            (x, sum)
+            (x, sum / rows.len() as f32)
         })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(n / 2, |(x, _)| x)
+        .collect();
+    let brightest = means.iter().map(|m| m.1).fold(f32::MIN, f32::max);
+    let plateau: Vec<usize> = means
+        .iter()
+        .filter(|m| m.1 >= brightest - MIDLINE_TIE)
+        .map(|m| m.0)
+        .collect();
+    plateau.get(plateau.len() / 2).copied().unwrap_or(n / 2)
 }
 
 mod rows;

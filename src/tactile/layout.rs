@@ -12,7 +12,7 @@
 use embedded_graphics::prelude::{Point, Size};
 use embedded_graphics::primitives::{PointsIter, Rectangle};
 
-use super::anatomy::AnatomyProblem;
+use super::anatomy::{AnatomyProblem, Lung};
 use super::braille::{self, CELL_PITCH, CELL_ROWS};
 use super::cursor::{draw_cursor, Cursor};
 use super::legibility::{clear_around, remove_specks, MAX_LEVELS, MIN_FEATURE};
@@ -167,6 +167,10 @@ pub struct Screen {
     /// Why the anatomy is not shown, when the view asked for draws it
     /// and the relief stands in (set by [`Screen::settled`]).
     pub no_anatomy: Option<AnatomyProblem>,
+    /// The lung whose outline the anatomy shown completed from the other
+    /// lung's mirror image (set by [`Screen::settled`]): the user is told,
+    /// since that outline was not traced in the film.
+    pub estimated: Option<Lung>,
     /// Zoom and pan.
     pub viewport: Viewport,
     /// The classifier's finding, if a classifier ran.
@@ -186,9 +190,12 @@ impl Screen {
     /// out of the classifier's range), the relief stands in and
     /// [`Screen::no_anatomy`] says why.
     pub fn settled(mut self, representations: &Representations) -> Screen {
-        self.no_anatomy = None;
+        (self.no_anatomy, self.estimated) = (None, None);
         if self.view.is_anatomical() {
-            self.no_anatomy = representations.anatomy_for(self.finding).err();
+            match representations.anatomy_for(self.finding) {
+                Ok(anatomy) => self.estimated = anatomy.estimated(),
+                Err(problem) => self.no_anatomy = Some(problem),
+            }
         }
         self
     }

@@ -50,20 +50,42 @@ fn films_without_two_lungs_are_refused() {
     assert!(Anatomy::find(&flat).is_err());
     let ramp: Vec<f32> = (0..N * N).map(|i| (i % N) as f32 / N as f32).collect();
     assert!(Anatomy::find(&ramp).is_err());
-    // One lung only.
+    // One lung only: beside the mediastinum, the film as dark as the air
+    // outside the body (no white lung: whatever is there, it is not lung).
     let mut one = phantom(&[]);
     for y in 0..N {
         for x in 125..N {
-            let v = &mut one[y * N + x];
-            if *v < 0.5 && *v > 0.0 {
-                *v = 0.6;
-            }
+            one[y * N + x] = 0.0;
         }
     }
     assert_eq!(
         Anatomy::find(&one),
         Err(AnatomyProblem::LungMissing(Lung::Left))
     );
+}
+
+#[test]
+fn a_white_lung_is_the_other_lungs_mirror_image_marked_estimated_and_dense() {
+    // The left lung as dense as the soft tissue around it: no valley.
+    let mut white = phantom(&[]);
+    for y in 0..N {
+        for x in 125..N {
+            let v = &mut white[y * N + x];
+            if *v < 0.5 && *v > 0.0 {
+                *v = 0.6;
+            }
+        }
+    }
+    let anatomy = Anatomy::find(&white).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(anatomy.estimated(), Some(Lung::Left));
+    let (lx, ly) = anatomy.left().centroid().unwrap();
+    assert!(
+        (lx - 154.0).abs() < 8.0 && (ly - 105.0).abs() < 8.0,
+        "{lx} {ly}"
+    );
+    // Measured against the clear lung's baseline, it is dense throughout.
+    assert!(anatomy.excess()[105 * N + 154] >= 1.5);
+    assert!(anatomy.excess()[80 * N + 70] < 1.5);
 }
 
 #[test]
@@ -117,25 +139,25 @@ fn ellipse(cx: f32, cy: f32, rx: f32, ry: f32) -> Mask {
 
 #[test]
 fn lungs_in_the_shoulders_or_at_the_films_side_are_refused() {
-    let midline = 112.0;
+    let (midline, film) = (112.0, phantom(&[]));
     let (right, left) = (
         ellipse(70.0, 105.0, 30.0, 60.0),
         ellipse(154.0, 105.0, 30.0, 60.0),
     );
-    assert!(Anatomy::assemble(right.clone(), left.clone(), midline).is_ok());
+    assert!(Anatomy::assemble(right.clone(), left.clone(), midline, &film).is_ok());
     // Both ending at row 110 of 224: found in the shoulders.
     let high = |cx| ellipse(cx, 60.0, 30.0, 50.0);
     assert_eq!(
-        Anatomy::assemble(high(70.0), high(154.0), midline).unwrap_err(),
+        Anatomy::assemble(high(70.0), high(154.0), midline, &film).unwrap_err(),
         AnatomyProblem::LungHigh(Lung::Right)
     );
     // A "left lung" reaching the film's right edge: the air beside the body.
     let wide = ellipse(180.0, 105.0, 43.0, 60.0);
     assert_eq!(
-        Anatomy::assemble(ellipse(44.0, 105.0, 30.0, 60.0), wide, midline).unwrap_err(),
+        Anatomy::assemble(ellipse(44.0, 105.0, 30.0, 60.0), wide, midline, &film).unwrap_err(),
         AnatomyProblem::LungAtEdge(Lung::Left)
     );
     // The film's top is no edge for this: a film cropped at the apices.
     let tall = |cx| ellipse(cx, 95.0, 30.0, 94.0);
-    assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline).is_ok());
+    assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline, &film).is_ok());
 }
