@@ -45,7 +45,8 @@
 //! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
 //!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
 //!    centres at about the same height and distance from the midline
-//!    (within [`ASYMMETRY`]), a mediastinum between them, and an
+//!    (within [`ASYMMETRY`]), each one's top no further out than its
+//!    middle ([`APEX_OUTWARD`]), a mediastinum between them, and an
 //!    estimated lung found at least [`MIN_FOUND`] by itself or white. A
 //!    film that fails is shown in the relief view instead, and says so: a
 //!    wrong anatomy is worse than none.
@@ -103,6 +104,13 @@ pub const SIDE_MARGIN: f32 = 0.03;
 /// `--limit 150 --offset 0.25`: most bases differing by more than this
 /// were such tails, in normal and pneumonia films alike.)
 pub const MAX_BASE_DROP: f32 = 0.08;
+/// A lung's apex lies under the clavicle, above the lung's middle or
+/// nearer the spine: the middle of its top eighth of rows at most this many
+/// times as far from the midline as its centre. Further out, the search
+/// has climbed over the shoulder into the air at a top corner. (On the
+/// tuning films, `--limit 150 --offset 0.25`: normal lungs 0.87 at most;
+/// the two pneumonia lungs above 1.0 both wrong.)
+pub const APEX_OUTWARD: f32 = 1.0;
 /// The lungs' centres may differ in height by at most this share of the film.
 pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// The mediastinum between the lungs, at least this share of the film wide
@@ -168,6 +176,10 @@ pub enum AnatomyProblem {
     /// A lung field runs to the film's side edge (the air beside the body).
     #[error("{0} lung at the film's edge")]
     LungAtEdge(Lung),
+    /// A lung field's top lies further out than its middle: the search
+    /// climbed over the shoulder.
+    #[error("{0} lung over the shoulder")]
+    LungOverShoulder(Lung),
     /// The two lungs' centres are at very different heights.
     #[error("lungs at different heights")]
     Misaligned,
@@ -358,6 +370,9 @@ impl Anatomy {
             if mask.points().any(|(x, _)| beside(x)) {
                 return Err(AnatomyProblem::LungAtEdge(lung));
             }
+            if apex_outward(mask, midline) > APEX_OUTWARD {
+                return Err(AnatomyProblem::LungOverShoulder(lung));
+            }
         }
         let (rc, lc) = (right.centroid(), left.centroid());
         let (Some(rc), Some(lc)) = (rc, lc) else {
@@ -471,6 +486,21 @@ fn white(smooth: &[f32], missing: &Mask, found: &Mask) -> bool {
         return false;
     };
     m >= f
+}
+
+/// How many times further from `midline` the middle of `lung`'s top eighth
+/// of rows lies than its centre.
+fn apex_outward(lung: &Mask, midline: f32) -> f32 {
+    let (Some((top, bottom)), Some((cx, _))) = (lung.rows(), lung.centroid()) else {
+        return 0.0;
+    };
+    let rows = ((bottom - top) / 8).max(1);
+    let middles: Vec<f32> = (top..top + rows)
+        .filter_map(|y| lung.span(y))
+        .map(|(a, b)| (a + b) as f32 / 2.0)
+        .collect();
+    let apex = middles.iter().sum::<f32>() / middles.len().max(1) as f32;
+    (apex - midline).abs() / (cx - midline).abs().max(1.0)
 }
 
 /// Each lung cut at [`MAX_BASE_DROP`] below the other's base.

@@ -157,6 +157,12 @@ fn lungs_in_the_shoulders_or_at_the_films_side_are_refused() {
         Anatomy::assemble(ellipse(44.0, 105.0, 30.0, 60.0), wide, midline, &film).unwrap_err(),
         AnatomyProblem::LungAtEdge(Lung::Left)
     );
+    // A right lung whose top runs out over the shoulder to the top corner.
+    let shoulder = Mask::from_fn(N, N, |x, y| (15..45).contains(&x) && (38..50).contains(&y));
+    assert_eq!(
+        Anatomy::assemble(right.or(&shoulder), left.clone(), midline, &film).unwrap_err(),
+        AnatomyProblem::LungOverShoulder(Lung::Right)
+    );
     // The film's top is no edge for this: a film cropped at the apices.
     let tall = |cx| ellipse(cx, 95.0, 30.0, 94.0);
     assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline, &film).is_ok());
