@@ -14,6 +14,17 @@ ranges), so a gain here is expected rather than proven to carry over to
 other hospitals: it says whether the augmentation did what it was meant to,
 not how the model does on the official test split.
 
+`--panel framing` puts the val films through a second panel instead, of
+where the film lies in its frame: rotated 12 degrees, shifted by 12 % of
+the film right and down, shown smaller (zoom 0.75, black around it),
+cropped in (zoom 1.3), collimation borders (black bands of 12 % at the
+sides and 8 % at the top and foot) and a burned-in label (a bright block
+of text-like bars in the top-left corner). The geometric shifts lie at or
+past the edge of train.py's geometry ranges (rotation 10 degrees, shift
+8 %, zoom 0.8-1.25); the borders, on all four sides at once, past its
+collimation step (one side, 2-10 %, on a fifth of the films); the label
+within its family.
+
 Variants are compared on tune; val is reported, never used to choose.
 
     python models/tools/variant_eval.py --data ../shared/data/kermany-224/train \\
@@ -62,6 +73,62 @@ SHIFTS = {
 }
 
 
+def _affine(g, angle=0.0, shift=0.0, zoom=1.0):
+    """The film rotated by `angle` degrees, moved right and down by `shift`
+    of its size and scaled by `zoom` about its centre; black where no film
+    is."""
+    size = g.shape[0]
+    im = _pil(g).rotate(angle, resample=Image.BILINEAR, fillcolor=0)
+    if zoom != 1.0:
+        side = round(size * zoom)
+        scaled = im.resize((side, side), Image.BILINEAR)
+        im = Image.new("L", (size, size), 0)
+        im.paste(scaled, ((size - side) // 2, (size - side) // 2))
+    if shift:
+        d = round(size * shift)
+        moved = Image.new("L", (size, size), 0)
+        moved.paste(im, (d, d))
+        im = moved
+    return _back(im)
+
+
+def _borders(g):
+    out = g.copy()
+    n = g.shape[0]
+    side, top = round(0.12 * n), round(0.08 * n)
+    out[:, :side] = 0
+    out[:, n - side :] = 0
+    out[:top] = 0
+    out[n - top :] = 0
+    return out
+
+
+def _label(g):
+    out = g.copy()
+    n = g.shape[0]
+    x0, y0, w, h = round(0.04 * n), round(0.04 * n), round(0.22 * n), round(0.08 * n)
+    out[y0 : y0 + h, x0 : x0 + w] = 0.1
+    for k in range(4):  # bars of "text", bright on a dark block
+        y = y0 + 2 + k * (h // 4)
+        out[y : y + max(1, h // 8), x0 + 2 : x0 + w - 2 - 6 * (k % 2)] = 1.0
+    return out
+
+
+FRAMING = {
+    "rotated_12deg": lambda g: _affine(g, angle=12.0),
+    "shifted_12pct": lambda g: _affine(g, shift=0.12),
+    "zoomed_out_0.75": lambda g: _affine(g, zoom=0.75),
+    "cropped_in_1.3": lambda g: _back(
+        _pil(g)
+        .crop(tuple(round(v) for v in (g.shape[0] * 0.115, g.shape[0] * 0.115, g.shape[0] * 0.885, g.shape[0] * 0.885)))
+        .resize(g.shape[::-1], Image.BILINEAR)
+    ),
+    "borders": _borders,
+    "burned_in_label": _label,
+}
+PANELS = {"acquisition": SHIFTS, "framing": FRAMING}
+
+
 @torch.no_grad()
 def scores(net, grays, size, batch=64):
     """p(pneumonia) of each film: `net` is a torch module or an
@@ -107,10 +174,29 @@ def main():
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--split", type=Path, required=True)
     ap.add_argument("--size", type=int, default=160)
-    ap.add_argument("--variant", action="append", required=True, help="NAME=CHECKPOINT (best.pt or .onnx)")
+    ap.add_argument("--variant", action="append", default=[], help="NAME=CHECKPOINT (best.pt or .onnx)")
+    ap.add_argument(
+        "--write",
+        metavar="SHIFT=DIR",
+        help="write the val films through one shift of the panel (or `none`) as PNGs in DIR/NORMAL and "
+        "DIR/PNEUMONIA, for `touchray eval DIR`, and stop",
+    )
+    ap.add_argument("--panel", choices=sorted(PANELS), default="acquisition", help="which shift panel")
     ap.add_argument("--out", type=Path, help="write the JSON here too")
     args = ap.parse_args()
     split = json.loads(args.split.read_text())
+    if args.write:
+        shift, folder = args.write.split("=", 1)
+        panel = {"none": lambda g: g, **PANELS[args.panel]}
+        if shift not in panel:
+            ap.error(f"--write: no shift {shift!r} in the {args.panel} panel ({', '.join(panel)})")
+        for f in split["val"]:
+            out = Path(folder) / (f.rsplit(".", 1)[0] + ".png")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            _pil(panel[shift](load_gray(args.data / f))).save(out)
+        return
+    if not args.variant:
+        ap.error("give at least one --variant (or --write)")
     sides = {}
     for side in ("tune", "val"):
         files = split[side]
@@ -118,13 +204,16 @@ def main():
         labels = [CLASSES.index(f.split("/")[0]) for f in files]
         sides[side] = (grays, labels)
     val_grays, val_labels = sides["val"]
-    shifted = {name: [f(resize_bilinear(g, 224)) for g in val_grays] for name, f in SHIFTS.items()}
+    panel = PANELS[args.panel]
+    shifted = {name: [f(resize_bilinear(g, 224)) for g in val_grays] for name, f in panel.items()}
     report = {}
     for spec in args.variant:
         name, checkpoint = spec.split("=", 1)
         net = load(checkpoint)
         t0 = time.time()
         row = {side: summary(scores(net, g, args.size), y) for side, (g, y) in sides.items()}
+        if args.panel != "acquisition":
+            row["panel"] = args.panel
         row["val_shifted"] = {k: summary(scores(net, g, args.size), val_labels) for k, g in shifted.items()}
         row["val_shifted_mean_auc"] = round(float(np.mean([r["auc"] for r in row["val_shifted"].values()])), 4)
         row["val_shifted_worst_specificity"] = min(r["specificity"] for r in row["val_shifted"].values())
