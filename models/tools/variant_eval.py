@@ -18,8 +18,8 @@ not how the model does on the official test split.
 where the film lies in its frame: rotated 12 degrees, shifted by 12 % of
 the film right and down, shown smaller (zoom 0.75, black around it),
 cropped in (zoom 1.3), collimation borders (black bands of 12 % at the
-sides and 8 % at the top and foot) and a burned-in label (a bright block
-of text-like bars in the top-left corner). The geometric shifts lie at or
+sides and 8 % at the top and foot) and a burned-in label (bright text-like
+bars on a dark block in the top-left corner). The geometric shifts lie at or
 past the edge of train.py's geometry ranges (rotation 10 degrees, shift
 8 %, zoom 0.8-1.25); the borders, on all four sides at once, past its
 collimation step (one side, 2-10 %, on a fifth of the films); the label
