@@ -61,6 +61,7 @@
 
 use serde::Serialize;
 
+use self::parts::{apex_outward, bases_level, between, body, midline, white};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -470,110 +471,7 @@ impl Anatomy {
     }
 }
 
-/// The part of a lung missing from the search is a white lung: its pixels
-/// (their median) as dense as the [`WHITE_QUANTILE`] of the lung found.
-fn white(smooth: &[f32], missing: &Mask, found: &Mask) -> bool {
-    let values = |m: &Mask| {
-        let mut v: Vec<f32> = m.points().map(|(x, y)| smooth[y * m.width() + x]).collect();
-        v.sort_unstable_by(f32::total_cmp);
-        v
-    };
-    let (missing, found) = (values(missing), values(found));
-    let (Some(&m), Some(&f)) = (
-        missing.get(missing.len() / 2),
-        found.get(((found.len() as f32 - 1.0) * WHITE_QUANTILE) as usize),
-    ) else {
-        return false;
-    };
-    m >= f
-}
-
-/// How many times further from `midline` the middle of `lung`'s top eighth
-/// of rows lies than its centre.
-fn apex_outward(lung: &Mask, midline: f32) -> f32 {
-    let (Some((top, bottom)), Some((cx, _))) = (lung.rows(), lung.centroid()) else {
-        return 0.0;
-    };
-    let rows = ((bottom - top) / 8).max(1);
-    let middles: Vec<f32> = (top..top + rows)
-        .filter_map(|y| lung.span(y))
-        .map(|(a, b)| (a + b) as f32 / 2.0)
-        .collect();
-    let apex = middles.iter().sum::<f32>() / middles.len().max(1) as f32;
-    (apex - midline).abs() / (cx - midline).abs().max(1.0)
-}
-
-/// Each lung cut at [`MAX_BASE_DROP`] below the other's base.
-fn bases_level(right: Mask, left: Mask) -> (Mask, Mask) {
-    let n = right.height();
-    let drop = (MAX_BASE_DROP * n as f32) as usize;
-    let cut = |mask: &Mask, other: &Mask| match other.rows() {
-        Some((_, base)) => Mask::from_fn(n, n, |x, y| {
-            y <= base + drop && mask.get(x as isize, y as isize)
-        }),
-        None => mask.clone(),
-    };
-    (cut(&right, &left), cut(&left, &right))
-}
-
-/// The film less the dark areas that reach its edge (the air around the
-/// body), holes filled.
-fn body(dark: &Mask) -> Mask {
-    let n = dark.width();
-    let mut outside = Mask::empty(n, dark.height());
-    for air in dark.erode(1).components() {
-        if air.touches_border(3) {
-            outside = outside.or(&air);
-        }
-    }
-    let outside = outside.dilate(1).and(dark);
-    Mask::from_fn(n, dark.height(), |x, y| {
-        !outside.get(x as isize, y as isize)
-    })
-    .filled()
-}
-
-/// In every row both lungs span, the columns strictly between them, no
-/// further than [`MEDIASTINUM_HALF_WIDTH`] from the midline (below the
-/// heart the lungs' costophrenic recesses reach far out, and what lies
-/// between them there is the diaphragm).
-fn between(right: &Mask, left: &Mask, midline: f32) -> Mask {
-    let reach = MEDIASTINUM_HALF_WIDTH * right.width() as f32;
-    let mut out = Mask::empty(right.width(), right.height());
-    for y in 0..right.height() {
-        if let (Some((_, r_end)), Some((l_start, _))) = (right.span(y), left.span(y)) {
-            for x in r_end + 1..l_start {
-                if (x as f32 - midline).abs() <= reach {
-                    out.set(x, y, true);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The column of the brightest mean over the middle rows, among the middle
-/// 40 % of columns: the spine and mediastinum. Columns within
-/// [`MIDLINE_TIE`] of the brightest are one plateau, and its middle is
-/// taken (the first or last of a flat top would stand off centre, and a
-/// lung mirrored about it with it).
-fn midline(smooth: &[f32], n: usize) -> usize {
-    let rows = n / 5..n * 4 / 5;
-    let means: Vec<(usize, f32)> = (n * 3 / 10..n * 7 / 10)
-        .map(|x| {
-            let sum: f32 = rows.clone().map(|y| smooth[y * n + x]).sum();
-            (x, sum / rows.len() as f32)
-        })
-        .collect();
-    let brightest = means.iter().map(|m| m.1).fold(f32::MIN, f32::max);
-    let plateau: Vec<usize> = means
-        .iter()
-        .filter(|m| m.1 >= brightest - MIDLINE_TIE)
-        .map(|m| m.0)
-        .collect();
-    plateau.get(plateau.len() / 2).copied().unwrap_or(n / 2)
-}
-
+mod parts;
 mod rows;
 #[cfg(test)]
 mod tests;
