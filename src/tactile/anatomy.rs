@@ -61,7 +61,7 @@
 
 use serde::Serialize;
 
-use self::parts::{apex_outward, bases_level, between, body, midline, white};
+use self::parts::{apex_outward, bases_level, between, body, midline, sorted_under, white};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -302,12 +302,7 @@ impl Anatomy {
         anatomy.excess = anatomy.excess_of(&even);
         // Air absorbs less than aerated lung: darker than all but the
         // darkest twentieth of the lungs.
-        let mut lung_values: Vec<f32> = anatomy
-            .lungs()
-            .points()
-            .map(|(x, y)| smooth[y * n + x])
-            .collect();
-        lung_values.sort_unstable_by(f32::total_cmp);
+        let lung_values = sorted_under(&smooth, &anatomy.lungs());
         let air = lung_values
             .get(lung_values.len() / 20)
             .copied()
@@ -409,11 +404,7 @@ impl Anatomy {
     /// above that lung's median (0 outside the lungs and below the median).
     fn excess_of(&self, smooth: &[f32]) -> Vec<f32> {
         let stats = |mask: &Mask| {
-            let mut values: Vec<f32> = mask
-                .points()
-                .map(|(x, y)| smooth[y * mask.width() + x])
-                .collect();
-            values.sort_unstable_by(f32::total_cmp);
+            let values = sorted_under(smooth, mask);
             let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
             (at(0.5), (at(0.75) - at(0.25)).max(MIN_SPREAD))
         };

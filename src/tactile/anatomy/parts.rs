@@ -4,15 +4,21 @@
 
 use super::{Mask, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE, WHITE_QUANTILE};
 
+/// The values of `film` (on the mask's grid) under `mask`, in ascending
+/// order: what every quantile of a region is taken from.
+pub(super) fn sorted_under(film: &[f32], mask: &Mask) -> Vec<f32> {
+    let mut values: Vec<f32> = mask
+        .points()
+        .map(|(x, y)| film[y * mask.width() + x])
+        .collect();
+    values.sort_unstable_by(f32::total_cmp);
+    values
+}
+
 /// The part of a lung missing from the search is a white lung: its pixels
 /// (their median) as dense as the [`WHITE_QUANTILE`] of the lung found.
 pub(super) fn white(smooth: &[f32], missing: &Mask, found: &Mask) -> bool {
-    let values = |m: &Mask| {
-        let mut v: Vec<f32> = m.points().map(|(x, y)| smooth[y * m.width() + x]).collect();
-        v.sort_unstable_by(f32::total_cmp);
-        v
-    };
-    let (missing, found) = (values(missing), values(found));
+    let (missing, found) = (sorted_under(smooth, missing), sorted_under(smooth, found));
     let (Some(&m), Some(&f)) = (
         missing.get(missing.len() / 2),
         found.get(((found.len() as f32 - 1.0) * WHITE_QUANTILE) as usize),
