@@ -2,7 +2,7 @@
 """Train touchray's pneumonia classifier: torchvision's ResNet-18, from
 scratch, on the Kermany chest radiographs (CC BY 4.0).
 
-- Input 3x224x224: the radiograph as 8-bit grayscale, scaled to [0, 1],
+- Input 3xSxS (S the schedule's last size, 160): the radiograph as 8-bit grayscale, scaled to [0, 1],
   bilinear-resized (Pillow, in float) as in the paper, replicated to three
   channels and normalised with ImageNet mean/std (models/manifest.toml).
 - The split is by patient (patients.py): train / tune / val. `tune` picks
@@ -11,7 +11,8 @@ scratch, on the Kermany chest radiographs (CC BY 4.0).
   film processing (`augment`): geometry (flip, rotation, zoom in and out,
   shift), exposure and processing curves (gamma, windowing, contrast,
   histogram equalisation, unsharp masking), blur, noise, JPEG
-  re-compression, collimation borders and burned-in labels.
+  re-compression, collimation borders and burned-in labels. The shipped
+  network draws its borders with `--borders frame` (up to four sides).
 - Cross-entropy with label smoothing, weighted by inverse class frequency;
   Adam with cosine decay; an exponential moving average of the weights (EMA)
   is what gets evaluated and saved.
@@ -21,7 +22,7 @@ scratch, on the Kermany chest radiographs (CC BY 4.0).
 - A checkpoint after every epoch (`WORK/last.pt`, best EMA in
   `WORK/best.pt`); `--resume` continues from `WORK/last.pt`.
 
-    python models/tools/train.py --data ../shared/data/kermany-224/train --work models/work
+    python models/tools/train.py --data ../shared/data/kermany-224/train --work models/work --borders frame
 """
 
 import argparse
@@ -96,11 +97,12 @@ def _jpeg(img: torch.Tensor, quality: int) -> torch.Tensor:
 AUGMENT_STEPS = ("geometry", "curves", "sharpness", "noise", "borders", "labels", "jpeg")
 
 
-def augment(gray: torch.Tensor, gen: torch.Generator, skip=frozenset()) -> torch.Tensor:
+def augment(gray: torch.Tensor, gen: torch.Generator, skip=frozenset(), frame=False) -> torch.Tensor:
     """N x S x S in [0, 1] -> the same films as another hospital might have
     made them. Each step is drawn per image with its own probability; none
     turns a film upside down or inverts it (those must stay out of range).
-    The steps named in `skip` (of AUGMENT_STEPS) are left out."""
+    The steps named in `skip` (of AUGMENT_STEPS) are left out; `frame`
+    draws collimation on all sides instead of one band."""
     n, size = gray.shape[0], gray.shape[-1]
     x = gray.clone()
     if "geometry" not in skip:
@@ -114,7 +116,7 @@ def augment(gray: torch.Tensor, gen: torch.Generator, skip=frozenset()) -> torch
         sigma = _uniform(n, 0.005, 0.03, gen).view(n, 1, 1)
         x = torch.where(noisy, (x + sigma * torch.randn(x.shape, generator=gen)).clamp(0, 1), x)
     if "borders" not in skip:
-        _borders(x, gen)
+        (_frame_borders if frame else _borders)(x, gen)
     if "labels" not in skip:
         _labels(x, gen)
     # JPEG re-compression (after everything, as an export would do).
@@ -193,6 +195,34 @@ def _borders(x: torch.Tensor, gen: torch.Generator) -> None:
             x[i, :, :w] = value
         else:
             x[i, :, -w:] = value
+
+
+def _frame_borders(x: torch.Tensor, gen: torch.Generator) -> None:
+    """Collimation all round, in place: on 40 % of the films each side
+    independently (at least one) gets a band of 2-18 % of the size, black,
+    white or a dark grey. The one-side step above left every network calling
+    a normal film framed on four sides pneumonia a fifth to a third of the
+    time (models/README.md, the framing panel); adult and DR films are often
+    collimated like this."""
+    n, size = x.shape[0], x.shape[-1]
+    for i in torch.nonzero(_chosen(n, 0.4, gen)).flatten().tolist():
+        kind = torch.rand(1, generator=gen).item()
+        value = 0.0 if kind < 0.55 else 1.0 if kind < 0.8 else _uniform(1, 0.03, 0.35, gen).item()
+        sides = torch.rand(4, generator=gen) < 0.75
+        if not sides.any():
+            sides[int(torch.randint(4, (1,), generator=gen).item())] = True
+        widths = (_uniform(4, 0.02, 0.18, gen) * size).long().clamp(min=1).tolist()
+        for side, (on, w) in enumerate(zip(sides.tolist(), widths)):
+            if not on:
+                continue
+            if side == 0:
+                x[i, :w, :] = value
+            elif side == 1:
+                x[i, -w:, :] = value
+            elif side == 2:
+                x[i, :, :w] = value
+            else:
+                x[i, :, -w:] = value
 
 
 def _labels(x: torch.Tensor, gen: torch.Generator) -> None:
@@ -288,6 +318,9 @@ def main():
     ap.add_argument("--ema", type=float, default=0.99, help="decay of the weights' moving average per step")
     ap.add_argument("--no-augment-acquisition", action="store_true", help="the old geometric-only augmentation")
     ap.add_argument("--augment-skip", default="", help=f"comma-separated steps to leave out of {AUGMENT_STEPS}")
+    ap.add_argument("--borders", choices=("side", "frame"), default="side",
+                    help="collimation: one band on a fifth of the films (the first recipes), or bands on up to "
+                         "four sides on 40 %% of them")
     ap.add_argument("--seed", type=int, default=20261129, help="weights, batch order and augmentation")
     ap.add_argument("--split-seed", type=int, default=20261129,
                     help="the patient split (keep the shipped one to compare variants on the same tune and val)")
@@ -350,7 +383,7 @@ def main():
             if len(idx) < 2:
                 continue  # BatchNorm needs two
             batch = tx[idx].clone()
-            batch = old_augment(batch, gen) if args.no_augment_acquisition else augment(batch, gen, skip)
+            batch = old_augment(batch, gen) if args.no_augment_acquisition else augment(batch, gen, skip, args.borders == "frame")
             x = normalise(batch).to(device)
             y = train_y[idx].to(device)
             loss = F.cross_entropy(net(x), y, weight=weights.to(device), label_smoothing=args.label_smoothing)
