@@ -217,12 +217,6 @@ impl Board {
             let line: LineSpec = line
                 .parse()
                 .map_err(|e| key(&format!("[buttons] {name}"), &e))?;
-            if let Some((other, _)) = buttons.iter().find(|(_, l)| *l == line) {
-                return Err(key(
-                    &format!("[buttons] {name}"),
-                    &format!("line {line:?} is already {}", other.name()),
-                ));
-            }
             buttons.push((button, line));
         }
         // In the order of the controls, not of the file.
@@ -237,6 +231,7 @@ impl Board {
             Some(v) => Some(v.line.parse().map_err(|e| key("[vibration] line", &e))?),
             None => None,
         };
+        one_role_per_line(&display, &buttons, vibration.as_ref())?;
         let t = &file.thresholds;
         if !(100..=10_000).contains(&t.long_press_ms) {
             return Err(key(
@@ -292,6 +287,51 @@ impl Board {
             },
         })
     }
+}
+
+/// Refuses a GPIO line given two roles (two buttons, a button and the
+/// motor, a button and a shift-register control line): the kernel would
+/// refuse the second request at start-up with a "busy" that names neither
+/// role. Only lines spelled the same way are compared: whether `GPIO25` is
+/// `gpiochip0:25` is known on the board alone, where the request fails.
+fn one_role_per_line(
+    display: &DisplaySpec,
+    buttons: &[(Button, LineSpec)],
+    vibration: Option<&LineSpec>,
+) -> Result<(), BoardProblem> {
+    let mut roles: Vec<(String, String, &LineSpec)> = Vec::new();
+    if let DisplaySpec::ShiftRegister(s) = display {
+        let key = "[display] spec".to_string();
+        roles.push((key.clone(), "the shift registers' latch".into(), &s.latch));
+        roles.push((
+            key,
+            "the shift registers' output enable".into(),
+            &s.output_enable,
+        ));
+    }
+    for (button, line) in buttons {
+        roles.push((
+            format!("[buttons] {}", button.name()),
+            button.name().into(),
+            line,
+        ));
+    }
+    if let Some(line) = vibration {
+        roles.push((
+            "[vibration] line".into(),
+            "the vibration motor".into(),
+            line,
+        ));
+    }
+    for (i, (key, _, line)) in roles.iter().enumerate() {
+        if let Some((_, other, _)) = roles[..i].iter().find(|(_, _, l)| l == line) {
+            return Err(BoardProblem::Value {
+                key: key.clone(),
+                message: format!("line \"{line}\" is already {other}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -352,6 +392,16 @@ repeat-every-ms = 250
             ),
             ("\"gpiochip0:27\"", "\"gpiochip0:x\"", "[buttons] previous"),
             ("\"gpiochip0:27\"", "\"GPIO17\"", "already next"),
+            (
+                "line = \"GPIO18\"",
+                "line = \"GPIO17\"",
+                "[vibration] line: line \"GPIO17\" is already next",
+            ),
+            (
+                "graphiti:/dev/touchray-display",
+                "shiftreg:/dev/spidev0.0,latch=GPIO17,oe=GPIO24,size=16x8",
+                "[buttons] next: line \"GPIO17\" is already the shift registers' latch",
+            ),
             ("long-press-ms = 800", "long-press-ms = 5", "long-press-ms"),
             (
                 "repeat-every-ms = 250",

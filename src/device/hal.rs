@@ -38,6 +38,16 @@ impl std::str::FromStr for LineSpec {
     }
 }
 
+/// As a board file or display spec spells it (`gpiochip0:25`, `GPIO25`).
+impl std::fmt::Display for LineSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineSpec::Chip { chip, offset } => write!(f, "{chip}:{offset}"),
+            LineSpec::Named(name) => f.write_str(name),
+        }
+    }
+}
+
 /// The Linux GPIO character device and spidev.
 #[cfg(feature = "cdev")]
 pub mod cdev {
