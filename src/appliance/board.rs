@@ -299,29 +299,25 @@ fn one_role_per_line(
     buttons: &[(Button, LineSpec)],
     vibration: Option<&LineSpec>,
 ) -> Result<(), BoardProblem> {
-    let mut roles: Vec<(String, String, &LineSpec)> = Vec::new();
+    // (the key an error names, the role a later claimant is told of, the line)
+    let mut roles: Vec<(String, &str, &LineSpec)> = Vec::new();
     if let DisplaySpec::ShiftRegister(s) = display {
-        let key = "[display] spec".to_string();
-        roles.push((key.clone(), "the shift registers' latch".into(), &s.latch));
         roles.push((
-            key,
-            "the shift registers' output enable".into(),
+            "[display] spec".into(),
+            "the shift registers' latch",
+            &s.latch,
+        ));
+        roles.push((
+            "[display] spec".into(),
+            "the shift registers' output enable",
             &s.output_enable,
         ));
     }
     for (button, line) in buttons {
-        roles.push((
-            format!("[buttons] {}", button.name()),
-            button.name().into(),
-            line,
-        ));
+        roles.push((format!("[buttons] {}", button.name()), button.name(), line));
     }
     if let Some(line) = vibration {
-        roles.push((
-            "[vibration] line".into(),
-            "the vibration motor".into(),
-            line,
-        ));
+        roles.push(("[vibration] line".into(), "the vibration motor", line));
     }
     for (i, (key, _, line)) in roles.iter().enumerate() {
         if let Some((_, other, _)) = roles[..i].iter().find(|(_, _, l)| l == line) {
