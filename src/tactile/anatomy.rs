@@ -43,9 +43,11 @@
 //!    A lung whose base lies more than [`MAX_BASE_DROP`] below the
 //!    other's has run on into the abdomen, and is cut there.
 //! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
-//!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, their
-//!    centres at about the same height and distance from the midline
-//!    (within [`ASYMMETRY`]), each one's top no further out than its
+//!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, its
+//!    apex in the upper [`MAX_APEX`] of the film, their centres and apices
+//!    at about the same height ([`MAX_CENTRE_OFFSET`],
+//!    [`MAX_APEX_OFFSET`]) and their centres at about the same distance from
+//!    the midline (within [`ASYMMETRY`]), each one's top no further out than its
 //!    middle ([`APEX_OUTWARD`]), a mediastinum between them, and an
 //!    estimated lung found at least [`MIN_FOUND`] by itself or white. A
 //!    film that fails is shown in the relief view instead, and says so: a
@@ -114,6 +116,20 @@ pub const MAX_BASE_DROP: f32 = 0.08;
 pub const APEX_OUTWARD: f32 = 1.0;
 /// The lungs' centres may differ in height by at most this share of the film.
 pub const MAX_CENTRE_OFFSET: f32 = 0.15;
+/// Each lung's apex (its top row) lies in this upper share of the film:
+/// a "lung" starting lower has lost its apex, or is a patch above the
+/// diaphragm. (On the tuning films, the seven sets judged so far, 834
+/// normal and 751 pneumonia anatomies: no normal apex lower than 0.35; the
+/// 8 pneumonia "lungs" starting lower all wrong, low blocks or apices
+/// missed. The line leaves the normal films room.)
+pub const MAX_APEX: f32 = 0.40;
+/// The lungs' apices lie at about the same height: at most this share of
+/// the film apart. Further apart, one lung has climbed the chest wall into
+/// the shoulder or the neck, or the other has lost its apex. (On the same
+/// films: normal apices 0.16 apart at most, but for one wrong anatomy at
+/// 0.26; the 7 pneumonia anatomies more than 0.18 apart all wrong; of the
+/// 6 between 0.16 and 0.18 looked at, 5 wrong.)
+pub const MAX_APEX_OFFSET: f32 = 0.18;
 /// The mediastinum between the lungs, at least this share of the film wide
 /// at the lungs' middle row.
 pub const MIN_MEDIASTINUM: f32 = 0.03;
@@ -174,6 +190,9 @@ pub enum AnatomyProblem {
     /// A lung field ends too high to be one (found in the shoulders).
     #[error("{0} lung too high")]
     LungHigh(Lung),
+    /// A lung field starts too low to be one (its apex missed).
+    #[error("{0} lung starts too low")]
+    LungLow(Lung),
     /// A lung field runs to the film's side edge (the air beside the body).
     #[error("{0} lung at the film's edge")]
     LungAtEdge(Lung),
@@ -361,6 +380,9 @@ impl Anatomy {
             if ((bottom + 1) as f32) < MIN_BASE * n {
                 return Err(AnatomyProblem::LungHigh(lung));
             }
+            if top as f32 > MAX_APEX * n {
+                return Err(AnatomyProblem::LungLow(lung));
+            }
             let margin = SIDE_MARGIN * n;
             let beside = |x: usize| (x as f32) < margin || (x + 1) as f32 > n - margin;
             if mask.points().any(|(x, _)| beside(x)) {
@@ -374,7 +396,13 @@ impl Anatomy {
         let (Some(rc), Some(lc)) = (rc, lc) else {
             return Err(AnatomyProblem::LungMissing(Lung::Right));
         };
-        if (rc.1 - lc.1).abs() > MAX_CENTRE_OFFSET * n {
+        let apices = right
+            .rows()
+            .zip(left.rows())
+            .map(|(r, l)| r.0.abs_diff(l.0));
+        if (rc.1 - lc.1).abs() > MAX_CENTRE_OFFSET * n
+            || apices.is_some_and(|d| d as f32 > MAX_APEX_OFFSET * n)
+        {
             return Err(AnatomyProblem::Misaligned);
         }
         let (dr, dl) = (midline - rc.0, lc.0 - midline);
