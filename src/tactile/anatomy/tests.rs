@@ -163,37 +163,24 @@ fn lungs_in_the_shoulders_at_the_films_side_or_starting_low_are_refused() {
         Anatomy::assemble(right.or(&shoulder), left.clone(), midline, &film).unwrap_err(),
         AnatomyProblem::LungOverShoulder(Lung::Right)
     );
+    // Beside the usual right lung, a left lung placed by its ellipse.
+    let with_left = |cy, ry| {
+        let left = ellipse(154.0, cy, 30.0, ry);
+        Anatomy::assemble(right.clone(), left, midline, &film)
+    };
     // A left lung starting below the upper 40 % of the film: its apex lost.
     assert_eq!(
-        Anatomy::assemble(
-            right.clone(),
-            ellipse(154.0, 140.0, 30.0, 45.0),
-            midline,
-            &film
-        )
-        .unwrap_err(),
+        with_left(140.0, 45.0).unwrap_err(),
         AnatomyProblem::LungLow(Lung::Left)
     );
     // Apices 42 rows apart (0.19 of the film), centres 30 (within 0.15):
     // one lung up the chest wall, or the other's apex lost.
     assert_eq!(
-        Anatomy::assemble(
-            right.clone(),
-            ellipse(154.0, 135.0, 30.0, 48.0),
-            midline,
-            &film
-        )
-        .unwrap_err(),
+        with_left(135.0, 48.0).unwrap_err(),
         AnatomyProblem::Misaligned
     );
     // 30 rows apart (0.13): a film, not a fault.
-    assert!(Anatomy::assemble(
-        right.clone(),
-        ellipse(154.0, 120.0, 30.0, 45.0),
-        midline,
-        &film
-    )
-    .is_ok());
+    assert!(with_left(120.0, 45.0).is_ok());
     // The film's top is no edge for this: a film cropped at the apices.
     let tall = |cx| ellipse(cx, 95.0, 30.0, 94.0);
     assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline, &film).is_ok());
