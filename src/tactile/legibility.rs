@@ -44,6 +44,70 @@ pub fn clear_around(frame: &mut PinFrame, symbol: Rectangle, area: Rectangle) {
     }
 }
 
+/// The cells of a `w x h` grid that lie in a band narrower than
+/// `min_width` cells: a run of `band` cells, across or down, shorter than
+/// `min_width`, with an `anchor` cell at one end and neither end at the
+/// grid's edge; then each band cell takes the majority of the band cells
+/// around it. Such a band is felt as one more step beside the anchor, not
+/// as a region of its own, so a view draws it as part of the anchor.
+pub fn narrow_bands(
+    w: usize,
+    h: usize,
+    band: impl Fn(usize) -> bool,
+    anchor: impl Fn(usize) -> bool,
+    min_width: usize,
+) -> Vec<bool> {
+    let mut narrow = vec![false; w * h];
+    // Each line of the grid as (first cell, step, length): rows, then columns.
+    let lines = (0..h)
+        .map(|y| (y * w, 1, w))
+        .chain((0..w).map(|x| (x, w, h)));
+    for (first, step, len) in lines {
+        let cell = |k: usize| first + k * step;
+        let mut k = 0;
+        while k < len {
+            if !band(cell(k)) {
+                k += 1;
+                continue;
+            }
+            let start = k;
+            while k < len && band(cell(k)) {
+                k += 1;
+            }
+            // A run cut off by the grid's edge may be wider than it looks.
+            let inside = start > 0 && k < len;
+            let anchored = inside && (anchor(cell(start - 1)) || anchor(cell(k)));
+            if k - start < min_width && anchored {
+                for j in start..k {
+                    narrow[cell(j)] = true;
+                }
+            }
+        }
+    }
+    // A band whose width wavers about the minimum would be line and shelf
+    // by turns, each turn two more edges: each band cell takes the
+    // majority of the band cells in its 3 x 3 neighbourhood.
+    (0..w * h)
+        .map(|i| {
+            if !band(i) {
+                return false;
+            }
+            let (x, y) = (i % w, i / w);
+            let (mut cells, mut marked) = (0, 0);
+            for ny in y.saturating_sub(1)..(y + 2).min(h) {
+                for nx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = ny * w + nx;
+                    if band(j) {
+                        cells += 1;
+                        marked += usize::from(narrow[j]);
+                    }
+                }
+            }
+            2 * marked > cells || (2 * marked == cells && narrow[i])
+        })
+        .collect()
+}
+
 /// The 8-connected groups of raised pins in `area`.
 fn raised_groups(frame: &PinFrame, area: Rectangle) -> Vec<Vec<Point>> {
     let raised = |p: Point| area.contains(p) && frame.height(p).unwrap_or(0) > 0;
@@ -158,6 +222,37 @@ mod tests {
         assert_eq!(m.changes, 24);
         assert_eq!(m.changes_per_100_raised, 200.0);
         assert_eq!(m.levels_used, 2);
+    }
+
+    #[test]
+    fn bands_under_the_minimum_beside_an_anchor_are_narrow() {
+        // One row: anchor, two band cells, air, three band cells, anchor,
+        // two band cells with no anchor beside them, an anchor, and one
+        // band cell at the row's end.
+        let row = b"ABB.BBBA.BB.AB";
+        let narrow = narrow_bands(row.len(), 1, |i| row[i] == b'B', |i| row[i] == b'A', 3);
+        let marked: Vec<usize> = (0..row.len()).filter(|&i| narrow[i]).collect();
+        assert_eq!(marked, vec![1, 2]);
+        // Down a column as well as across a row.
+        let column = b"A.B.A";
+        let narrow = narrow_bands(1, 5, |i| column[i] == b'.', |i| column[i] == b'A', 3);
+        assert_eq!(narrow, vec![false, true, false, true, false]);
+        // A band that starts at the grid's edge is not known to be narrow.
+        let narrow = narrow_bands(3, 1, |i| i < 2, |i| i == 2, 3);
+        assert_eq!(narrow, vec![false; 3]);
+        // A band three cells wide whose middle row narrows to two is a
+        // shelf all the way down, not line and shelf by turns.
+        let grid = b".BBBA..BBA.BBBA";
+        let narrow = narrow_bands(5, 3, |i| grid[i] == b'B', |i| grid[i] == b'A', 3);
+        assert_eq!(narrow, vec![false; 15]);
+        // A band two cells wide that widens to three for one row is a
+        // line all the way down.
+        let grid = b"..BBA..BBA.BBBA..BBA..BBA";
+        let narrow = narrow_bands(5, 5, |i| grid[i] == b'B', |i| grid[i] == b'A', 3);
+        assert!(
+            (0..5).all(|y| narrow[y * 5 + 2] && narrow[y * 5 + 3]),
+            "{narrow:?}"
+        );
     }
 
     #[test]

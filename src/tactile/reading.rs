@@ -18,6 +18,7 @@ use embedded_graphics::prelude::Point;
 use embedded_graphics::primitives::Rectangle;
 
 use super::anatomy::{Anatomy, AnatomyProblem};
+use super::legibility::{narrow_bands, MIN_FEATURE};
 use super::{letterbox, resample, Mask, PinFrame, Scan, RELIEF_SIZE};
 
 /// Opacity excess (interquartile ranges above the lung's median, see
@@ -135,6 +136,15 @@ pub fn draw_anatomy(
             class[y as usize * w + x as usize]
         }
     };
+    // The body between a lung and the air is often a band of a few pins:
+    // felt as one more step beside the lung's outline, not as a shelf of
+    // its own, so it is drawn as part of the chest wall's line. A shelf
+    // is felt at MIN_FEATURE pins, and its pin beside the outline reads as
+    // the outline's edge: a band needs one pin more (MIN_FEATURE pins
+    // flickered between line and shelf from row to row, each flip two
+    // more edges).
+    let lung = |i: usize| matches!(class[i], PinPart::Right | PinPart::Left);
+    let wall = narrow_bands(w, h, |i| class[i] == PinPart::Body, lung, MIN_FEATURE + 1);
     let top = frame.geometry().levels - 1;
     let texture = top.saturating_sub(1).max(1);
     for i in 0..w * h {
@@ -155,6 +165,7 @@ pub fn draw_anatomy(
                 }
             }
             PinPart::Mediastinum => top,
+            PinPart::Body if wall[i] => top,
             PinPart::Body => 1,
             PinPart::Air => 0,
         };
