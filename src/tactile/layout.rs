@@ -213,7 +213,9 @@ impl Screen {
     /// patient's frame (e.g. "rl", right lower), the view, e.g.
     /// "pneu 93 rl an"; "outside" when the film is out of range (no
     /// percentage: the model abstained); "nomodel" when no classifier ran.
-    /// The view is "na" ("no anatomy") where the relief stands in for it.
+    /// The view is "na" ("no anatomy") where the relief stands in for it,
+    /// and "ae" or "oe" (anatomy or opacity, estimated) where one lung's
+    /// outline is estimated from the other lung's mirror image.
     /// Zoomed in, the zoom and where the view is in the chest follow, as
     /// the patient's side and level ("z2ru": zoom 2, right upper; "m" for
     /// the middle), and the percentage is left out, so that the longest
@@ -242,6 +244,13 @@ impl Screen {
         };
         let view = match (self.no_anatomy, self.view.is_anatomical()) {
             (Some(_), true) => "na",
+            // Speech names the estimated lung; a reader who has only the
+            // braille is told too. Two letters, as every view's: a third
+            // would not fit the longest label in 18 cells.
+            (None, true) if self.estimated.is_some() => match self.view {
+                View::Opacity => "oe",
+                _ => "ae",
+            },
             _ => self.view.abbreviation(),
         };
         let mut label = format!("{finding} {view}");

@@ -45,6 +45,12 @@ fn the_label_names_verdict_confidence_view_and_zoom() {
         screen.viewport.pan(pan);
     }
     assert_eq!(screen.label(), "pneu an z2ru", "the patient's right upper");
+    screen.estimated = Some(crate::tactile::anatomy::Lung::Left);
+    assert_eq!(screen.label(), "pneu ae z2ru", "a lung's outline estimated");
+    screen.view = View::Relief;
+    assert_eq!(screen.label(), "pneu rf z2ru", "the relief draws no lung");
+    screen.view = View::Anatomy;
+    screen.estimated = None;
     screen.viewport = Viewport::default();
     screen.finding = finding(Verdict::Normal, 0.04);
     screen.view = View::Contour;
@@ -267,13 +273,18 @@ fn every_label_has_braille() {
         Some(Verdict::OutOfRange),
     ] {
         for view in VIEWS {
-            for no_anatomy in [
-                None,
-                Some(crate::tactile::anatomy::AnatomyProblem::OutOfRange),
+            for (no_anatomy, estimated) in [
+                (None, None),
+                (None, Some(crate::tactile::anatomy::Lung::Right)),
+                (
+                    Some(crate::tactile::anatomy::AnatomyProblem::OutOfRange),
+                    None,
+                ),
             ] {
                 let mut screen = Screen {
                     view,
                     no_anatomy,
+                    estimated,
                     // A zone comes with pneumonia and uncertain calls only.
                     finding: verdict.map(|v| Finding {
                         verdict: v,
