@@ -160,13 +160,15 @@ fn next_zoom_cycle_previous_reach_the_display_and_the_vibrator() {
     let expected_labels = shown.map(|(scan, view, viewport)| scan.screen(view, viewport).label());
     assert_eq!(labels, expected_labels, "{labels:?}");
     // The view and zoom in each: anatomy (or "na" where the relief stands
-    // in), zoomed, then opacity.
+    // in, "oe" where a lung's outline is estimated), zoomed, then opacity.
     assert!(
         labels[1].ends_with(" z2mm") && labels[2].ends_with(" z2mm"),
         "{labels:?}"
     );
     assert!(
-        labels[2].contains(" op ") || labels[2].contains(" na "),
+        [" op ", " oe ", " na "]
+            .iter()
+            .any(|view| labels[2].contains(view)),
         "{labels:?}"
     );
     let positions: Vec<u64> = of_kind(&events, "shown")
