@@ -92,20 +92,22 @@ pub fn narrow_bands(
             if !band(i) {
                 return false;
             }
-            let (x, y) = (i % w, i / w);
             let (mut cells, mut marked) = (0, 0);
-            for ny in y.saturating_sub(1)..(y + 2).min(h) {
-                for nx in x.saturating_sub(1)..(x + 2).min(w) {
-                    let j = ny * w + nx;
-                    if band(j) {
-                        cells += 1;
-                        marked += usize::from(narrow[j]);
-                    }
-                }
+            for j in neighbourhood(i, w, h).filter(|&j| band(j)) {
+                cells += 1;
+                marked += usize::from(narrow[j]);
             }
             2 * marked > cells || (2 * marked == cells && narrow[i])
         })
         .collect()
+}
+
+/// The cells of cell `i`'s 3 x 3 neighbourhood (itself included) that lie
+/// in a `w x h` grid.
+pub fn neighbourhood(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    (y.saturating_sub(1)..(y + 2).min(h))
+        .flat_map(move |ny| (x.saturating_sub(1)..(x + 2).min(w)).map(move |nx| ny * w + nx))
 }
 
 /// The 8-connected groups of raised pins in `area`.

@@ -18,7 +18,7 @@ use embedded_graphics::prelude::Point;
 use embedded_graphics::primitives::Rectangle;
 
 use super::anatomy::{Anatomy, AnatomyProblem};
-use super::legibility::{narrow_bands, MIN_FEATURE};
+use super::legibility::{narrow_bands, neighbourhood, MIN_FEATURE};
 use super::{letterbox, resample, Mask, PinFrame, Scan, RELIEF_SIZE};
 
 /// Opacity excess (interquartile ranges above the lung's median, see
@@ -201,15 +201,9 @@ impl PinPart {
 fn majority(classes: &[PinPart], w: usize, h: usize) -> Vec<PinPart> {
     (0..w * h)
         .map(|i| {
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
             let mut counts = [0u8; PinPart::ALL.len()];
-            for dy in -1..=1 {
-                for dx in -1..=1 {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
-                        counts[classes[ny as usize * w + nx as usize] as usize] += 1;
-                    }
-                }
+            for j in neighbourhood(i, w, h) {
+                counts[classes[j] as usize] += 1;
             }
             let own = classes[i];
             PinPart::ALL
