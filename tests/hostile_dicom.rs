@@ -316,7 +316,8 @@ fn a_jpeg_2000_packet_header_that_overflows_is_one_line() {
 
 /// A colour JPEG-LS file (pydicom's sample-interleaved one) whose scan is cut
 /// half way by an end-of-image marker: the interleaved decoder meets the
-/// marker inside the scan and the file is refused in one line by name.
+/// marker inside the scan and the file is refused in one line by name,
+/// the format named once.
 #[test]
 fn a_cut_colour_jpeg_ls_scan_is_one_line() {
     let original = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -334,5 +335,8 @@ fn a_cut_colour_jpeg_ls_scan_is_one_line() {
     let path = write(dir.path(), "cut_colour.dcm", &bytes);
     let stderr = refused_in_one_line(&path);
     assert!(stderr.contains("cut_colour.dcm"), "{stderr}");
-    assert!(stderr.contains("JPEG-LS"), "{stderr}");
+    // Named once: the decoder's own "truncated JPEG-LS stream" is not
+    // repeated after "corrupt or truncated JPEG-LS:".
+    assert_eq!(stderr.matches("JPEG-LS").count(), 1, "{stderr}");
+    assert!(stderr.contains("ends at byte"), "{stderr}");
 }

@@ -379,6 +379,12 @@ fn decode_jpeg_ls(obj: &DefaultDicomObject, frame: &FrameShape) -> Result<Vec<f3
     let (samples, components) = jpegls::decode_components(&stream, frame.columns, frame.rows)
         .map_err(|e| match e {
             jpegls::CodecError::Unsupported(what) => ScanProblem::Unsupported(what),
+            // The decoder's own message names JPEG-LS again ("truncated
+            // JPEG-LS stream at ..."), after "corrupt or truncated JPEG-LS:".
+            jpegls::CodecError::Truncated { offset, context } => ScanProblem::Corrupt {
+                format: "JPEG-LS",
+                detail: format!("the scan ends at byte {offset} of the stream ({context})"),
+            },
             other => ScanProblem::Corrupt {
                 format: "JPEG-LS",
                 detail: other.to_string(),

@@ -48,7 +48,8 @@
 //!    at about the same height ([`MAX_CENTRE_OFFSET`],
 //!    [`MAX_APEX_OFFSET`]) and their centres at about the same distance from
 //!    the midline (within [`ASYMMETRY`]), each one's top no further out than its
-//!    middle ([`APEX_OUTWARD`]), a mediastinum between them, and an
+//!    middle ([`APEX_OUTWARD`]), a mediastinum between them that is not
+//!    most of the chest ([`MAX_MEDIASTINUM_SHARE`]), and an
 //!    estimated lung found at least [`MIN_FOUND`] by itself or white. A
 //!    film that fails is shown in the relief view instead, and says so: a
 //!    wrong anatomy is worse than none.
@@ -63,7 +64,9 @@
 
 use serde::Serialize;
 
-use self::parts::{apex_outward, bases_level, between, body, midline, sorted_under, white};
+use self::parts::{
+    apex_outward, bases_level, between, body, mediastinum_share, midline, sorted_under, white,
+};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -133,6 +136,16 @@ pub const MAX_APEX_OFFSET: f32 = 0.18;
 /// The mediastinum between the lungs, at least this share of the film wide
 /// at the lungs' middle row.
 pub const MIN_MEDIASTINUM: f32 = 0.03;
+/// Between the lungs, the mediastinum takes at most this share of the
+/// chest: in the median row both lungs span, its width over the width
+/// from the right lung's outer edge to the left's. Wider, the lungs found
+/// are strips along the chest wall (their medial parts taken for the
+/// heart), or blocks below the apices. (On the tuning films, `--limit 120
+/// --offset 0.7` normal: 0.39 in the median film, 0.50 at most; `--limit
+/// 120 --offset 0.15` pneumonia: 0.45 in the median film, and of the 6
+/// over 0.56, 5 wrong (strips, low blocks, a lung at the film's side)
+/// and one a strip of doubtful width; the next, 0.556 and 0.551, right.)
+pub const MAX_MEDIASTINUM_SHARE: f32 = 0.56;
 /// A lung whose centre is more than this many times further from the
 /// midline than the other's has left the chest: that side is searched
 /// again near the other's mirror image, and a pair still this lopsided is
@@ -206,6 +219,10 @@ pub enum AnatomyProblem {
     /// No mediastinum between the lungs.
     #[error("no mediastinum between the lungs")]
     NoMediastinum,
+    /// The mediastinum takes too much of the chest between the lungs:
+    /// strips along the chest wall, not lungs.
+    #[error("mediastinum too wide for the lungs beside it")]
+    WideMediastinum,
     /// One lung much further from the midline than the other, even after
     /// searching where the other's mirror image lies.
     #[error("lungs not symmetric about the spine")]
@@ -416,6 +433,9 @@ impl Anatomy {
         };
         if gap < MIN_MEDIASTINUM * n {
             return Err(AnatomyProblem::NoMediastinum);
+        }
+        if mediastinum_share(&right, &left) > MAX_MEDIASTINUM_SHARE {
+            return Err(AnatomyProblem::WideMediastinum);
         }
         let mediastinum = between(&right, &left, midline);
         Ok(Anatomy {

@@ -73,6 +73,21 @@ pub(super) fn body(dark: &Mask) -> Mask {
     .filled()
 }
 
+/// The mediastinum's share of the chest in the median row both lungs
+/// span: the columns between the lungs over those from the right lung's
+/// first to the left lung's last (0 where no row has both).
+pub(super) fn mediastinum_share(right: &Mask, left: &Mask) -> f32 {
+    let mut shares: Vec<f32> = (0..right.height())
+        .filter_map(|y| {
+            let ((r_start, r_end), (l_start, l_end)) = (right.span(y)?, left.span(y)?);
+            let chest = (l_end + 1).saturating_sub(r_start).max(1);
+            Some(l_start.saturating_sub(r_end + 1) as f32 / chest as f32)
+        })
+        .collect();
+    shares.sort_unstable_by(f32::total_cmp);
+    shares.get(shares.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// In every row both lungs span, the columns strictly between them, no
 /// further than [`MEDIASTINUM_HALF_WIDTH`] from the midline (below the
 /// heart the lungs' costophrenic recesses reach far out, and what lies

@@ -185,3 +185,22 @@ fn lungs_in_the_shoulders_at_the_films_side_or_starting_low_are_refused() {
     let tall = |cx| ellipse(cx, 95.0, 30.0, 94.0);
     assert!(Anatomy::assemble(tall(70.0), tall(154.0), midline, &film).is_ok());
 }
+
+#[test]
+fn strips_along_the_chest_wall_beside_a_wide_mediastinum_are_refused() {
+    let film = phantom(&[]);
+    // Lungs `half` columns either side of their middles, inside a chest
+    // from column 40 to 184.
+    let lungs_of_width = |half: f32| {
+        let lung = |cx| ellipse(cx, 105.0, half, 60.0);
+        Anatomy::assemble(lung(40.0 + half), lung(184.0 - half), 112.0, &film)
+    };
+    // Found only along the chest wall, 25 columns each: the "mediastinum"
+    // between them is 95 of the chest's 145 columns.
+    assert_eq!(
+        lungs_of_width(12.0).unwrap_err(),
+        AnatomyProblem::WideMediastinum
+    );
+    // Lungs 41 columns wide in the same chest: 63 of 145 between them.
+    assert!(lungs_of_width(20.0).is_ok());
+}
