@@ -14,7 +14,10 @@ set -euo pipefail
 folder=$(cd "$1" && pwd) out=$2
 shift 2
 sets=("$@")
-# The sets of the README's reviews, in the order they were made.
+# Without SETS: the sets the README's reviews took from both Kermany
+# folders. (The pneumonia folder's tenth and its tuning set, 120:0.55 and
+# 120:0.15, were taken from it alone: pass them for it. The 205 normal
+# films this gives were the tenth set's normal films.)
 [ ${#sets[@]} -gt 0 ] || sets=(40:0.5 150:0 150:0.25 150:0.5 150:0.75 120:0.1 50:0.75
     120:0.3 24:0.5 120:0.7 120:0.9)
 [ ! -e "$out" ] || { echo "$out already exists" >&2; exit 1; }
