@@ -1,8 +1,8 @@
 //! Contact sheets for checking the anatomy on many films: for each film,
 //! the film, its segmentation (patient's right lung red, left lung blue,
-//! mediastinum yellow, opacity green; a red frame where the anatomy was not
-//! found and the relief view stands in) and the pins of the anatomy view
-//! on a Graphiti. Prints one line per film and the totals, and the
+//! mediastinum yellow, opacity green, the air outside the body purple; a
+//! red frame where the anatomy was not found and the relief view stands
+//! in) and the pins of the anatomy view on a Graphiti. Prints one line per film and the totals, and the
 //! legibility of every view over the films (height changes per 100 raised
 //! pins and specks under 3 pins, in the picture area; see
 //! touchray::tactile::legibility).
@@ -211,6 +211,8 @@ fn overlay(film: &GrayImage, anatomy: Option<&touchray::tactile::anatomy::Anatom
             tint(p, [40, 80, 255]);
         } else if anatomy.mediastinum().get(xi, yi) {
             tint(p, [255, 220, 0]);
+        } else if !anatomy.body().get(xi, yi) {
+            tint(p, [160, 0, 200]);
         }
     }
     image

@@ -55,8 +55,8 @@
 //!    wrong anatomy is worse than none.
 //! 7. **Mediastinum**: in every row both lungs span, the columns between
 //!    them. **Body**: the film less the areas that reach its edge and are
-//!    darker than all but the darkest 5 % of the lungs (air absorbs less
-//!    than aerated lung).
+//!    darker than [`AIR_SHARE`] of the lungs' darkest 5 % (air absorbs
+//!    less than any tissue).
 //!
 //! The opacity layer: for each lung, how many interquartile ranges a pixel
 //! lies above the lung's median ([`Anatomy::excess`]), away from the lung's
@@ -157,6 +157,16 @@ pub const SYMMETRY_MARGIN: f32 = 0.06;
 /// Column means (in the stretched [0, 1] film) this close to the
 /// brightest are the same plateau for the midline.
 pub const MIDLINE_TIE: f32 = 0.002;
+/// The air around the body is darker than this share of the level of the
+/// lungs' darkest twentieth, in the stretched film (whose darkest percent
+/// is 0): half way from the film's darkest to the lungs'. Air absorbs
+/// less than aerated lung, but the thin soft tissue beside a child's
+/// chest absorbs little more, and a pneumonia's haze lifts the lungs
+/// above it: at the lungs' darkest twentieth itself, the body beside a
+/// hazy chest was taken for air, and the chest wall's line stood in the
+/// air with no body around it (on the tuning films, `--limit 120
+/// --offset 0.15` pneumonia; the only share tried).
+pub const AIR_SHARE: f32 = 0.5;
 /// Smoothing of the film the opacity layer is measured on, in pixels.
 pub const OPACITY_SIGMA: f64 = 3.0;
 /// The mediastinum reaches at most this share of the film either side of
@@ -336,13 +346,14 @@ impl Anatomy {
             0.99,
         );
         anatomy.excess = anatomy.excess_of(&even);
-        // Air absorbs less than aerated lung: darker than all but the
-        // darkest twentieth of the lungs.
+        // Air absorbs less than any tissue: darker than half way from the
+        // film's darkest to the darkest twentieth of the lungs.
         let lung_values = sorted_under(&smooth, &anatomy.lungs());
-        let air = lung_values
-            .get(lung_values.len() / 20)
-            .copied()
-            .unwrap_or(0.0);
+        let air = AIR_SHARE
+            * lung_values
+                .get(lung_values.len() / 20)
+                .copied()
+                .unwrap_or(0.0);
         anatomy.body = body(&Mask::from_fn(n, n, |x, y| smooth[y * n + x] < air))
             .or(&anatomy.lungs())
             .or(&anatomy.mediastinum);

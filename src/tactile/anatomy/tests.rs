@@ -204,3 +204,25 @@ fn strips_along_the_chest_wall_beside_a_wide_mediastinum_are_refused() {
     // Lungs 41 columns wide in the same chest: 63 of 145 between them.
     assert!(lungs_of_width(20.0).is_ok());
 }
+
+#[test]
+fn the_soft_tissue_beside_a_hazy_chest_is_body_not_air() {
+    // Hazy lungs (a pneumonia's haze) inside a chest wall, and at the
+    // flanks soft tissue darker than the lungs but brighter than the air.
+    let mut hazy = phantom(&[]);
+    for (i, v) in hazy.iter_mut().enumerate() {
+        let x = i % N;
+        if *v > 0.0 && *v < 0.5 {
+            *v += 0.3;
+        } else if *v == 0.6 && !(30..194).contains(&x) {
+            *v = 0.3;
+        }
+    }
+    let anatomy = Anatomy::find(&hazy).unwrap_or_else(|e| panic!("{e}"));
+    for x in [22, 202] {
+        assert!(anatomy.body().get(x, 120), "the flank at column {x}");
+    }
+    for x in [5, 219] {
+        assert!(!anatomy.body().get(x, 120), "the air at column {x}");
+    }
+}
