@@ -9,7 +9,7 @@
 //! pin array or shift-register chain and plays haptic rhythms.
 //! [`pipeline`] strings the stages together and times them; [`output`]
 //! writes what the command line shows; [`speech`] says it in words;
-//! [`eval`] and [`bench`] measure;
+//! [`eval`] and [`bench`](mod@bench) measure;
 //! [`appliance`] is the bedside loop on top; [`error`] gives the command
 //! line one error type and its exit statuses.
 //!

@@ -42,7 +42,7 @@
 //!    lung; over film that is not dense, the lung is not found.
 //!    A lung whose base lies more than [`MAX_BASE_DROP`] below the
 //!    other's has run on into the abdomen, and is cut there.
-//! 6. **Check** ([`Anatomy::find`]'s errors): both lungs, each between
+//! 6. **Check** (`checks.rs`, [`Anatomy::find`]'s errors): both lungs, each between
 //!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, its
 //!    apex in the upper [`MAX_APEX`] of the film, their centres and apices
 //!    at about the same height ([`MAX_CENTRE_OFFSET`],
@@ -64,9 +64,7 @@
 
 use serde::Serialize;
 
-use self::parts::{
-    apex_outward, bases_level, between, body, mediastinum_share, midline, sorted_under, white,
-};
+use self::parts::{bases_level, between, body, midline, sorted_under, white};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -398,56 +396,7 @@ impl Anatomy {
             estimated = Some(lung);
         }
         let (right, left) = bases_level(right, left);
-        for (lung, mask) in [(Lung::Right, &right), (Lung::Left, &left)] {
-            let share = mask.area() as f32 / (n * n);
-            let (top, bottom) = mask.rows().ok_or(AnatomyProblem::LungMissing(lung))?;
-            let tall = (bottom - top + 1) as f32 / n;
-            if !(LUNG_AREA.0..=LUNG_AREA.1).contains(&share) || tall < MIN_HEIGHT {
-                return Err(AnatomyProblem::LungSize(lung));
-            }
-            if ((bottom + 1) as f32) < MIN_BASE * n {
-                return Err(AnatomyProblem::LungHigh(lung));
-            }
-            if top as f32 > MAX_APEX * n {
-                return Err(AnatomyProblem::LungLow(lung));
-            }
-            let margin = SIDE_MARGIN * n;
-            let beside = |x: usize| (x as f32) < margin || (x + 1) as f32 > n - margin;
-            if mask.points().any(|(x, _)| beside(x)) {
-                return Err(AnatomyProblem::LungAtEdge(lung));
-            }
-            if apex_outward(mask, midline) > APEX_OUTWARD {
-                return Err(AnatomyProblem::LungOverShoulder(lung));
-            }
-        }
-        let (rc, lc) = (right.centroid(), left.centroid());
-        let (Some(rc), Some(lc)) = (rc, lc) else {
-            return Err(AnatomyProblem::LungMissing(Lung::Right));
-        };
-        let apices = right
-            .rows()
-            .zip(left.rows())
-            .map(|(r, l)| r.0.abs_diff(l.0));
-        if (rc.1 - lc.1).abs() > MAX_CENTRE_OFFSET * n
-            || apices.is_some_and(|d| d as f32 > MAX_APEX_OFFSET * n)
-        {
-            return Err(AnatomyProblem::Misaligned);
-        }
-        let (dr, dl) = (midline - rc.0, lc.0 - midline);
-        if dr <= 0.0 || dl <= 0.0 || dr.max(dl) > ASYMMETRY * dr.min(dl) {
-            return Err(AnatomyProblem::Asymmetric);
-        }
-        let middle = ((rc.1 + lc.1) / 2.0).round() as usize;
-        let gap = match (right.span(middle), left.span(middle)) {
-            (Some((_, r_end)), Some((l_start, _))) => l_start as f32 - r_end as f32 - 1.0,
-            _ => 0.0,
-        };
-        if gap < MIN_MEDIASTINUM * n {
-            return Err(AnatomyProblem::NoMediastinum);
-        }
-        if mediastinum_share(&right, &left) > MAX_MEDIASTINUM_SHARE {
-            return Err(AnatomyProblem::WideMediastinum);
-        }
+        checks::check(&right, &left, midline)?;
         let mediastinum = between(&right, &left, midline);
         Ok(Anatomy {
             body: Mask::empty(right.width(), right.height()),
@@ -521,6 +470,7 @@ impl Anatomy {
     }
 }
 
+mod checks;
 mod parts;
 mod rows;
 #[cfg(test)]

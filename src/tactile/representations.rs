@@ -39,7 +39,7 @@ pub struct Representations {
     pub heightmap: GrayImage,
     /// "Where the model looked", where a classifier gave a map: the
     /// relief at half height, and the map's hot zone (at least
-    /// [`CAM_HOT`]) raised above all of it. See [`Representations::with_cam`].
+    /// `CAM_HOT`) raised above all of it. See [`Representations::with_cam`].
     pub cam: Option<GrayImage>,
     /// The film and its anatomy, for the anatomy and opacity views.
     pub reading: Reading,

@@ -302,7 +302,7 @@ pub const PAN_LEFT: u8 = 13;
 pub const PAN_RIGHT: u8 = 14;
 
 /// The keys held down in a key notification's data: key n is bit
-/// `7 - n % 8` of byte `n / 8` (F1 = data[0] & 0x80), per BRLTTY and the SDK.
+/// `7 - n % 8` of byte `n / 8` (F1 = `data[0] & 0x80`), per BRLTTY and the SDK.
 pub fn keys_down(command: u16, data: &[u8]) -> Option<Vec<Key>> {
     let key: fn(u8) -> Key = match command {
         cmd::KEYS_FUNCTION => Key::Function,

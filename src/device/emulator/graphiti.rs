@@ -15,7 +15,7 @@ use crate::tactile::{Geometry, PinFrame};
 const NAME: &str = "Graphiti (touchray emulator)";
 /// Graphiti Plus firmware answers its name as "Graphiti Plus".
 const PLUS_NAME: &str = "Graphiti Plus (touchray emulator)";
-/// [`GraphitiFirmware::press`] on a Graphiti Plus: this bit in the key
+/// `GraphitiFirmware::press` on a Graphiti Plus: this bit in the key
 /// code makes the press long (press type 0x04).
 pub const PLUS_LONG: u8 = 0x40;
 const TOP: u8 = 4;

@@ -1,6 +1,6 @@
-//! The anatomy's parts and measures, apart from the search: the midline,
-//! the white-lung and apex tests, the bases levelled, the mediastinum
-//! between the lungs and the body around them.
+//! The anatomy's parts and measures, apart from the search and the checks
+//! (`checks.rs`): the midline, the white-lung test, the bases levelled, the
+//! mediastinum between the lungs and the body around them.
 
 use super::{Mask, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE, WHITE_QUANTILE};
 
@@ -26,21 +26,6 @@ pub(super) fn white(smooth: &[f32], missing: &Mask, found: &Mask) -> bool {
         return false;
     };
     m >= f
-}
-
-/// How many times further from `midline` the middle of `lung`'s top eighth
-/// of rows lies than its centre.
-pub(super) fn apex_outward(lung: &Mask, midline: f32) -> f32 {
-    let (Some((top, bottom)), Some((cx, _))) = (lung.rows(), lung.centroid()) else {
-        return 0.0;
-    };
-    let rows = ((bottom - top) / 8).max(1);
-    let middles: Vec<f32> = (top..top + rows)
-        .filter_map(|y| lung.span(y))
-        .map(|(a, b)| (a + b) as f32 / 2.0)
-        .collect();
-    let apex = middles.iter().sum::<f32>() / middles.len().max(1) as f32;
-    (apex - midline).abs() / (cx - midline).abs().max(1.0)
 }
 
 /// Each lung cut at [`MAX_BASE_DROP`] below the other's base.
@@ -71,21 +56,6 @@ pub(super) fn body(dark: &Mask) -> Mask {
         !outside.get(x as isize, y as isize)
     })
     .filled()
-}
-
-/// The mediastinum's share of the chest in the median row both lungs
-/// span: the columns between the lungs over those from the right lung's
-/// first to the left lung's last (0 where no row has both).
-pub(super) fn mediastinum_share(right: &Mask, left: &Mask) -> f32 {
-    let mut shares: Vec<f32> = (0..right.height())
-        .filter_map(|y| {
-            let ((r_start, r_end), (l_start, l_end)) = (right.span(y)?, left.span(y)?);
-            let chest = (l_end + 1).saturating_sub(r_start).max(1);
-            Some(l_start.saturating_sub(r_end + 1) as f32 / chest as f32)
-        })
-        .collect();
-    shares.sort_unstable_by(f32::total_cmp);
-    shares.get(shares.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// In every row both lungs span, the columns strictly between them, no
