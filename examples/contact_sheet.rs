@@ -2,10 +2,10 @@
 //! the film, its segmentation (patient's right lung red, left lung blue,
 //! mediastinum yellow, opacity green, the air outside the body purple; a
 //! red frame where the anatomy was not found and the relief view stands
-//! in) and the pins of the anatomy view on a Graphiti. Prints one line per film and the totals, and the
-//! legibility of every view over the films (height changes per 100 raised
-//! pins and specks under 3 pins, in the picture area; see
-//! touchray::tactile::legibility).
+//! in) and the pins of the anatomy view on a Graphiti. Prints one line per
+//! film and the totals, and the legibility of every view over the films
+//! (height changes per 100 raised pins and specks under 3 pins, in the
+//! picture area; see touchray::tactile::legibility).
 //!
 //!     cargo run --release --example contact_sheet -- FOLDER --out sheet.png [--limit N] [--offset F] [--columns C] [--compact]
 //!

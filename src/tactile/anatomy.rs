@@ -42,14 +42,14 @@
 //!    lung; over film that is not dense, the lung is not found.
 //!    A lung whose base lies more than [`MAX_BASE_DROP`] below the
 //!    other's has run on into the abdomen, and is cut there.
-//! 6. **Check** (`checks.rs`, [`Anatomy::find`]'s errors): both lungs, each between
-//!    [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of it tall, its
-//!    apex in the upper [`MAX_APEX`] of the film, their centres and apices
-//!    at about the same height ([`MAX_CENTRE_OFFSET`],
-//!    [`MAX_APEX_OFFSET`]) and their centres at about the same distance from
-//!    the midline (within [`ASYMMETRY`]), each one's top no further out than its
-//!    middle ([`APEX_OUTWARD`]), a mediastinum between them that is not
-//!    most of the chest ([`MAX_MEDIASTINUM_SHARE`]), and an
+//! 6. **Check** (`checks.rs`, [`Anatomy::find`]'s errors): both lungs,
+//!    each between [`LUNG_AREA`] of the film, at least [`MIN_HEIGHT`] of
+//!    it tall, its apex in the upper [`MAX_APEX`] of the film, their
+//!    centres and apices at about the same height ([`MAX_CENTRE_OFFSET`],
+//!    [`MAX_APEX_OFFSET`]) and their centres at about the same distance
+//!    from the midline (within [`ASYMMETRY`]), each one's top no further
+//!    out than its middle ([`APEX_OUTWARD`]), a mediastinum between them
+//!    that is not most of the chest ([`MAX_MEDIASTINUM_SHARE`]), and an
 //!    estimated lung found at least [`MIN_FOUND`] by itself or white. A
 //!    film that fails is shown in the relief view instead, and says so: a
 //!    wrong anatomy is worse than none.
