@@ -56,7 +56,8 @@
 //! 7. **Mediastinum**: in every row both lungs span, the columns between
 //!    them. **Body**: the film less the areas that reach its edge and are
 //!    darker than [`AIR_SHARE`] of the lungs' darkest 5 % (air absorbs
-//!    less than any tissue).
+//!    less than any tissue), or darker than [`AIR_SHARE_AWAY`] of it
+//!    further than [`SOFT_TISSUE_REACH`] from the body that level finds.
 //!
 //! The opacity layer: for each lung, how many interquartile ranges a pixel
 //! lies above the lung's median ([`Anatomy::excess`]), away from the lung's
@@ -64,7 +65,7 @@
 
 use serde::Serialize;
 
-use self::parts::{bases_level, between, body, midline, sorted_under, white};
+use self::parts::{bases_level, between, body_around, midline, sorted_under, white};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -157,14 +158,34 @@ pub const SYMMETRY_MARGIN: f32 = 0.06;
 pub const MIDLINE_TIE: f32 = 0.002;
 /// The air around the body is darker than this share of the level of the
 /// lungs' darkest twentieth, in the stretched film (whose darkest percent
-/// is 0): half way from the film's darkest to the lungs'. Air absorbs
-/// less than aerated lung, but the thin soft tissue beside a child's
-/// chest absorbs little more, and a pneumonia's haze lifts the lungs
-/// above it: at the lungs' darkest twentieth itself, the body beside a
-/// hazy chest was taken for air, and the chest wall's line stood in the
-/// air with no body around it (on the tuning films, `--limit 120
-/// --offset 0.15` pneumonia; the only share tried).
-pub const AIR_SHARE: f32 = 0.5;
+/// is 0): a quarter of the way from the film's darkest to the lungs'. Air
+/// absorbs less than aerated lung, but the thin soft tissue beside a
+/// child's chest absorbs little more, and a pneumonia's haze lifts the
+/// lungs above it: at the lungs' darkest twentieth itself, the body beside
+/// a hazy chest was taken for air, and the chest wall's line stood in the
+/// air with no body around it. On the tuning films (`--limit 120 --offset
+/// 0.15` pneumonia, `--offset 0.7` normal), looked at with the air
+/// tinted: at a half, the flanks' and shoulders' soft tissue of hazy films
+/// was still air; at a quarter the air lay on the dark background only; at
+/// 0.15 the background's own shading became body in places, a ragged edge
+/// in the air. Further from the body than [`SOFT_TISSUE_REACH`], the air
+/// is what lies below [`AIR_SHARE_AWAY`] instead.
+pub const AIR_SHARE: f32 = 0.25;
+/// Where a film's background is grey, not black (the scanner's black
+/// strips at its sides the film's darkest), a quarter of the lungs' level
+/// took the whole background for body. Soft tissue the quarter finds and
+/// half the level misses is a band along the body's edge, a grey
+/// background is not: further than [`SOFT_TISSUE_REACH`] pixels from the
+/// body found at this share of the lungs' level, air is what lies below it.
+pub const AIR_SHARE_AWAY: f32 = 0.5;
+/// How far (pixels of the 224 grid, about 2 pins) beyond the body found at
+/// [`AIR_SHARE_AWAY`] the soft tissue found at [`AIR_SHARE`] may reach. On
+/// the tuning films, the quarter's body reached no further than that but
+/// in a few dark corners; on a film of a later set with a grey background
+/// (person979_bacteria_2905), 6 to 15 pixels all left a rim of body around
+/// the chest instead of a body over the whole frame; at 10 the tuning
+/// films' anatomy view moved by 0.02 changes per 100 raised pins (mean).
+pub const SOFT_TISSUE_REACH: usize = 10;
 /// Smoothing of the film the opacity layer is measured on, in pixels.
 pub const OPACITY_SIGMA: f64 = 3.0;
 /// The mediastinum reaches at most this share of the film either side of
@@ -344,15 +365,7 @@ impl Anatomy {
             0.99,
         );
         anatomy.excess = anatomy.excess_of(&even);
-        // Air absorbs less than any tissue: darker than half way from the
-        // film's darkest to the darkest twentieth of the lungs.
-        let lung_values = sorted_under(&smooth, &anatomy.lungs());
-        let air = AIR_SHARE
-            * lung_values
-                .get(lung_values.len() / 20)
-                .copied()
-                .unwrap_or(0.0);
-        anatomy.body = body(&Mask::from_fn(n, n, |x, y| smooth[y * n + x] < air))
+        anatomy.body = body_around(&smooth, &anatomy.lungs())
             .or(&anatomy.lungs())
             .or(&anatomy.mediastinum);
         Ok(anatomy)

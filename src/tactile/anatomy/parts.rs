@@ -2,7 +2,10 @@
 //! (`checks.rs`): the midline, the white-lung test, the bases levelled, the
 //! mediastinum between the lungs and the body around them.
 
-use super::{Mask, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE, WHITE_QUANTILE};
+use super::{
+    Mask, AIR_SHARE, AIR_SHARE_AWAY, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE,
+    SOFT_TISSUE_REACH, WHITE_QUANTILE,
+};
 
 /// The values of `film` (on the mask's grid) under `mask`, in ascending
 /// order: what every quantile of a region is taken from.
@@ -41,9 +44,26 @@ pub(super) fn bases_level(right: Mask, left: Mask) -> (Mask, Mask) {
     (cut(&right, &left), cut(&left, &right))
 }
 
+/// The body of a smoothed, stretched film whose lungs are `lungs`: air
+/// absorbs less than any tissue, so the air is darker than [`AIR_SHARE`]
+/// of the lungs' darkest twentieth, or, further than [`SOFT_TISSUE_REACH`]
+/// from the body that [`AIR_SHARE_AWAY`] of it finds, darker than that (a
+/// grey background).
+pub(super) fn body_around(smooth: &[f32], lungs: &Mask) -> Mask {
+    let (w, h) = (lungs.width(), lungs.height());
+    let values = sorted_under(smooth, lungs);
+    let level = values.get(values.len() / 20).copied().unwrap_or(0.0);
+    let body_below = |share: f32| {
+        body(&Mask::from_fn(w, h, |x, y| {
+            smooth[y * w + x] < share * level
+        }))
+    };
+    body_below(AIR_SHARE).and(&body_below(AIR_SHARE_AWAY).dilate(SOFT_TISSUE_REACH))
+}
+
 /// The film less the dark areas that reach its edge (the air around the
 /// body), holes filled.
-pub(super) fn body(dark: &Mask) -> Mask {
+fn body(dark: &Mask) -> Mask {
     let n = dark.width();
     let mut outside = Mask::empty(n, dark.height());
     for air in dark.erode(1).components() {

@@ -205,24 +205,65 @@ fn strips_along_the_chest_wall_beside_a_wide_mediastinum_are_refused() {
     assert!(lungs_of_width(20.0).is_ok());
 }
 
-#[test]
-fn the_soft_tissue_beside_a_hazy_chest_is_body_not_air() {
-    // Hazy lungs (a pneumonia's haze) inside a chest wall, and at the
-    // flanks soft tissue darker than the lungs but brighter than the air.
+/// The phantom with hazy lungs (a pneumonia's haze) inside a chest wall,
+/// soft tissue of `flank` at the flanks, darker than the lungs, and air
+/// shaded from 0 at the left to `shading` at the right (a film's
+/// background is rarely one level).
+fn hazy_chest(flank: f32, shading: f32) -> Vec<f32> {
     let mut hazy = phantom(&[]);
     for (i, v) in hazy.iter_mut().enumerate() {
         let x = i % N;
         if *v > 0.0 && *v < 0.5 {
             *v += 0.3;
         } else if *v == 0.6 && !(30..194).contains(&x) {
-            *v = 0.3;
+            *v = flank;
+        } else if *v == 0.0 {
+            *v = shading * x as f32 / N as f32;
         }
     }
-    let anatomy = Anatomy::find(&hazy).unwrap_or_else(|e| panic!("{e}"));
-    for x in [22, 202] {
-        assert!(anatomy.body().get(x, 120), "the flank at column {x}");
+    hazy
+}
+
+#[test]
+fn the_soft_tissue_beside_a_hazy_chest_is_body_not_air() {
+    // Soft tissue at two thirds of the hazy lungs' level, then thinner
+    // tissue at a third of it (below half the lungs' level, where the air
+    // was once drawn): body. The air, grey at the right (at 0.15 of the
+    // lungs' level that end was body): air.
+    for flank in [0.3, 0.15] {
+        let anatomy = Anatomy::find(&hazy_chest(flank, 0.08)).unwrap_or_else(|e| panic!("{e}"));
+        for x in [22, 202] {
+            assert!(
+                anatomy.body().get(x, 120),
+                "the flank at column {x}, {flank}"
+            );
+        }
+        for x in [5, 219] {
+            assert!(
+                !anatomy.body().get(x, 120),
+                "the air at column {x}, {flank}"
+            );
+        }
     }
-    for x in [5, 219] {
-        assert!(!anatomy.body().get(x, 120), "the air at column {x}");
+}
+
+#[test]
+fn a_grey_background_away_from_the_body_is_air() {
+    // The hazy chest on a grey background with black strips at the film's
+    // sides (a scanner's edge): the grey lies above a quarter of the lungs'
+    // level, below half of it.
+    let mut film = hazy_chest(0.3, 0.0);
+    for (i, v) in film.iter_mut().enumerate() {
+        let x = i % N;
+        if *v == 0.0 && (3..N - 3).contains(&x) {
+            *v = 0.16;
+        }
+    }
+    let anatomy = Anatomy::find(&film).unwrap_or_else(|e| panic!("{e}"));
+    assert!(anatomy.body().get(22, 120), "the flank");
+    // Below the chest the body narrows: the grey beside it there lies
+    // further from it than soft tissue reaches.
+    for x in [20, 204] {
+        assert!(!anatomy.body().get(x, 200), "the background at column {x}");
     }
 }
