@@ -15,9 +15,10 @@ folder=$(cd "$1" && pwd) out=$2
 shift 2
 sets=("$@")
 # Without SETS: the sets the README's reviews took from both Kermany
-# folders. (The pneumonia folder's tenth and its tuning set, 120:0.55 and
-# 120:0.15, were taken from it alone: pass them for it. The 205 normal
-# films this gives were the tenth set's normal films.)
+# folders. (The pneumonia folder's tuning and later judging sets, 120:0.15,
+# 40:0.15, 120:0.55, 120:0.35, 120:0.65, 120:0.85, 120:0.95 and 120:0.05,
+# were taken from it alone: pass them for it. The 205 normal films this
+# gives were the tenth set's normal films.)
 [ ${#sets[@]} -gt 0 ] || sets=(40:0.5 150:0 150:0.25 150:0.5 150:0.75 120:0.1 50:0.75
     120:0.3 24:0.5 120:0.7 120:0.9)
 [ ! -e "$out" ] || { echo "$out already exists" >&2; exit 1; }
