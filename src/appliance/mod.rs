@@ -21,6 +21,7 @@ mod pointing;
 pub mod press;
 pub mod run_loop;
 pub mod scans;
+mod showing;
 pub mod signals;
 pub mod speaker;
 
