@@ -102,6 +102,65 @@ pub fn narrow_bands(
         .collect()
 }
 
+/// The cells of a `w x h` grid that lie in a sliver of `region`: a
+/// 4-connected group of region cells that holds no `min_width x
+/// min_width` square of them and has no `keep` cell beside it. Under the
+/// finger such a sliver (the edge of an arm, a label strip at the film's
+/// side, one pin wide) is a stray line of no meaning, not a region: a view
+/// leaves it flat. A band beside a `keep` cell is not a sliver but a part
+/// of what it lies beside ([`narrow_bands`]).
+pub fn slivers(
+    w: usize,
+    h: usize,
+    region: impl Fn(usize) -> bool,
+    keep: impl Fn(usize) -> bool,
+    min_width: usize,
+) -> Vec<bool> {
+    let mut sliver = vec![false; w * h];
+    let mut seen = vec![false; w * h];
+    let beside = |i: usize| {
+        let (x, y) = (i % w, i / w);
+        [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ]
+        .into_iter()
+        .flatten()
+    };
+    // A square of region cells with its top-left corner at `i`.
+    let square_at = |i: usize| {
+        let (x, y) = (i % w, i / w);
+        x + min_width <= w
+            && y + min_width <= h
+            && (0..min_width).all(|dy| (0..min_width).all(|dx| region(i + dy * w + dx)))
+    };
+    for start in 0..w * h {
+        if seen[start] || !region(start) {
+            continue;
+        }
+        seen[start] = true;
+        let (mut group, mut stack) = (Vec::new(), vec![start]);
+        while let Some(i) = stack.pop() {
+            group.push(i);
+            for j in beside(i) {
+                if region(j) && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        let anchored = group.iter().any(|&i| beside(i).any(&keep));
+        if !anchored && !group.iter().any(|&i| square_at(i)) {
+            for i in group {
+                sliver[i] = true;
+            }
+        }
+    }
+    sliver
+}
+
 /// The cells of cell `i`'s 3 x 3 neighbourhood (itself included) that lie
 /// in a `w x h` grid.
 pub fn neighbourhood(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
@@ -255,6 +314,23 @@ mod tests {
             (0..5).all(|y| narrow[y * 5 + 2] && narrow[y * 5 + 3]),
             "{narrow:?}"
         );
+    }
+
+    #[test]
+    fn slivers_are_thin_groups_apart_from_what_is_kept() {
+        // A column one cell wide at the left edge, a 3 x 3 block, a thin
+        // line beside a kept cell ("K") and a thin line by itself.
+        let grid = concat!(
+            "B.BBB..", //
+            "B.BBB.K", //
+            "B.BBB.B", //
+            "B.....B", //
+            "B..BB..", //
+        )
+        .as_bytes();
+        let slivers = slivers(7, 5, |i| grid[i] == b'B', |i| grid[i] == b'K', 3);
+        let marked: Vec<usize> = (0..grid.len()).filter(|&i| slivers[i]).collect();
+        assert_eq!(marked, vec![0, 7, 14, 21, 28, 31, 32]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use embedded_graphics::prelude::Point;
 use embedded_graphics::primitives::Rectangle;
 
 use super::anatomy::{Anatomy, AnatomyProblem};
-use super::legibility::{narrow_bands, neighbourhood, MIN_FEATURE};
+use super::legibility::{narrow_bands, neighbourhood, slivers, MIN_FEATURE};
 use super::{letterbox, resample, Mask, PinFrame, Scan, RELIEF_SIZE};
 
 /// Opacity excess (interquartile ranges above the lung's median, see
@@ -147,7 +147,21 @@ pub fn draw_anatomy(
             _ => PinPart::Air,
         })
         .collect();
-    let class = majority(&raw, w, h);
+    let mut class = majority(&raw, w, h);
+    // Body standing apart from the chest in a band under the minimum
+    // feature (an arm's edge at the frame's side) is left flat.
+    let apart = slivers(
+        w,
+        h,
+        |i| class[i] == PinPart::Body,
+        |i| !matches!(class[i], PinPart::Body | PinPart::Air),
+        MIN_FEATURE,
+    );
+    for (part, apart) in class.iter_mut().zip(apart) {
+        if apart {
+            *part = PinPart::Air;
+        }
+    }
     let at = |x: isize, y: isize| {
         if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
             PinPart::Air
@@ -236,18 +250,24 @@ mod tests {
     use crate::tactile::legibility::Legibility;
     use crate::tactile::Geometry;
 
-    #[test]
-    fn the_anatomy_view_is_an_outlined_frame_with_a_plateau() {
-        let anatomy = Anatomy::find(&phantom(&[])).unwrap();
+    /// The anatomy of the whole film drawn on a Graphiti, and where.
+    fn whole_film(anatomy: &Anatomy, opaque: Option<&Mask>) -> (PinFrame, Rectangle) {
         let mut frame = PinFrame::flat(Geometry::GRAPHITI);
         let drawn = draw_anatomy(
             &mut frame,
-            &anatomy,
-            None,
+            anatomy,
+            opaque,
             (0, 0, RELIEF_SIZE),
             1.0,
             Geometry::GRAPHITI.bounds(),
         );
+        (frame, drawn)
+    }
+
+    #[test]
+    fn the_anatomy_view_is_an_outlined_frame_with_a_plateau() {
+        let anatomy = Anatomy::find(&phantom(&[])).unwrap();
+        let (frame, drawn) = whole_film(&anatomy, None);
         assert_eq!(drawn.size.width, 40);
         // Across the middle row: flat outside, the right lung's outline,
         // its flat inside, the outline, the plateau, and the same mirrored.
@@ -271,18 +291,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sliver_of_body_apart_from_the_chest_is_left_flat() {
+        // A strip of tissue at the film's side (an arm's edge), three pins
+        // of black air between it and the chest.
+        let mut film = phantom(&[]);
+        for y in 60..160 {
+            for x in 0..24 {
+                film[y * RELIEF_SIZE + x] = if x < 4 { 0.6 } else { 0.0 };
+            }
+        }
+        let anatomy = Anatomy::find(&film).unwrap();
+        let (frame, drawn) = whole_film(&anatomy, None);
+        let side: Vec<u8> = (12..27)
+            .map(|y| frame.height(Point::new(drawn.top_left.x, y)).unwrap())
+            .collect();
+        assert_eq!(side, vec![0; side.len()], "the film's side column");
+        // The chest's own body, beside its lungs, is still drawn.
+        assert_eq!(frame.height(Point::new(drawn.top_left.x + 4, 26)), Some(1));
+    }
+
+    #[test]
     fn the_opacity_view_textures_a_consolidation() {
         let anatomy = Anatomy::find(&phantom(&[(150.0, 130.0, 18.0)])).unwrap();
         let dense = opaque(&anatomy, None);
-        let mut frame = PinFrame::flat(Geometry::GRAPHITI);
-        draw_anatomy(
-            &mut frame,
-            &anatomy,
-            Some(&dense),
-            (0, 0, RELIEF_SIZE),
-            1.0,
-            Geometry::GRAPHITI.bounds(),
-        );
+        let (frame, _) = whole_film(&anatomy, Some(&dense));
         let pin = |gx: f32, gy: f32| {
             Point::new(10 + (gx / 224.0 * 40.0) as i32, (gy / 224.0 * 40.0) as i32)
         };
