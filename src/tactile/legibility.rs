@@ -106,7 +106,7 @@ pub fn narrow_bands(
 /// 4-connected group of region cells that holds no `min_width x
 /// min_width` square of them and has no `keep` cell beside it. Under the
 /// finger such a sliver (the edge of an arm, a label strip at the film's
-/// side, one pin wide) is a stray line of no meaning, not a region: a view
+/// side, a pin or two wide) is a stray line of no meaning, not a region: a view
 /// leaves it flat. A band beside a `keep` cell is not a sliver but a part
 /// of what it lies beside ([`narrow_bands`]).
 pub fn slivers(
