@@ -20,7 +20,8 @@ sets=("$@")
 # were taken from it alone: pass them for it. The 205 normal films this
 # gives were the tenth set's normal films. The sixteenth pneumonia set is
 # 120:0.5 of the folder that the pneumonia sets give: pass it to a second
-# run on that folder.)
+# run on that folder; the seventeenth is 120:0.5 of the folder that second
+# run gives: pass it to a third.)
 [ ${#sets[@]} -gt 0 ] || sets=(40:0.5 150:0 150:0.25 150:0.5 150:0.75 120:0.1 50:0.75
     120:0.3 24:0.5 120:0.7 120:0.9)
 [ ! -e "$out" ] || { echo "$out already exists" >&2; exit 1; }

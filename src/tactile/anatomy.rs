@@ -27,10 +27,12 @@
 //!    [`ASYMMETRY`] times further from the midline than the other's has
 //!    left the chest (for the air or the arm beside it, darker than a
 //!    consolidated lung): that side is searched again only near the other
-//!    lung's mirror image.
+//!    lung's mirror image. No valley has its floor in the air around the
+//!    body ([`AIR_FLOOR`]: the gap between the chest and an arm).
 //! 4. **Fill and smooth**: each column between its first and last lung
 //!    pixel, a closing of radius [`CLOSING`], holes filled (a dense patch
-//!    inside a lung, with lung above and below it, is still lung).
+//!    inside a lung, with lung above and below it, is still lung); after
+//!    the completion below, each lung is its largest connected piece.
 //! 5. **A consolidated lung** is not dark, so it may be found only in part.
 //!    Where one lung is less than [`ESTIMATE_BELOW`] of the other's area,
 //!    the other lung mirrored about the midline stands in for its missing
@@ -65,7 +67,7 @@
 
 use serde::Serialize;
 
-use self::parts::{bases_level, between, body_around, midline, sorted_under, white};
+use self::parts::{air_around, bases_level, between, body_around, excess, midline, white};
 use super::mask::Mask;
 use super::{percentile_stretch, RELIEF_SIZE};
 use crate::imaging::resample::gaussian_blur_xy;
@@ -186,6 +188,19 @@ pub const AIR_SHARE_AWAY: f32 = 0.5;
 /// the chest instead of a body over the whole frame; at 10 the tuning
 /// films' anatomy view moved by 0.02 changes per 100 raised pins (mean).
 pub const SOFT_TISSUE_REACH: usize = 10;
+/// Before any lung is known, the air around the body is what is darker
+/// than this in the smoothed, stretched film (whose darkest percent is 0)
+/// and reaches the film's edge; no lung's valley has its floor there. The
+/// dark gap between the chest and an arm has walls on both sides, like a
+/// lung, and is deeper than a hazy lung's valley beside it: it was taken
+/// for the lung, which then lay outside the chest. Chosen on the tuning
+/// films (`--limit 120 --offset 0.15` pneumonia, `--offset 0.7` normal),
+/// with the 205 unused normal films, `--limit 150 --offset 0` normal and
+/// the bundled samples as guards: at 0.05 no normal film and no sample
+/// changes; from 0.1 some do (a lung's row here and there), and at 0.15 a
+/// normal film's dark left lung, open to the edge through the armpit, was
+/// lost and another normal film showed a lung bulging into the air.
+pub const AIR_FLOOR: f32 = 0.05;
 /// Smoothing of the film the opacity layer is measured on, in pixels.
 pub const OPACITY_SIGMA: f64 = 3.0;
 /// The mediastinum reaches at most this share of the film either side of
@@ -298,7 +313,8 @@ impl Anatomy {
         let midline = midline(&smooth, n);
         // Each half's valleys, found once; found again only for a
         // narrowed second search.
-        let valleys = |half, within| rows::Valleys::of(&smooth, n, midline, half, within);
+        let air = air_around(&smooth, n, AIR_FLOOR);
+        let valleys = |half, within| rows::Valleys::of(&smooth, &air, midline, half, within);
         let (right_rows, left_rows) = (
             valleys(rows::Half::Left, None),
             valleys(rows::Half::Right, None),
@@ -364,7 +380,7 @@ impl Anatomy {
             0.01,
             0.99,
         );
-        anatomy.excess = anatomy.excess_of(&even);
+        anatomy.excess = excess(&even, &anatomy.right, &anatomy.left, anatomy.estimated);
         anatomy.body = body_around(&smooth, &anatomy.lungs())
             .or(&anatomy.lungs())
             .or(&anatomy.mediastinum);
@@ -408,7 +424,10 @@ impl Anatomy {
             };
             estimated = Some(lung);
         }
-        let (right, left) = bases_level(right, left);
+        // A lung field is one piece: a patch apart from it (the valley of a
+        // shoulder or an armpit the chain or the mirror reached) is not
+        // part of it.
+        let (right, left) = bases_level(right.largest_component(), left.largest_component());
         checks::check(&right, &left, midline)?;
         let mediastinum = between(&right, &left, midline);
         Ok(Anatomy {
@@ -419,31 +438,6 @@ impl Anatomy {
             estimated,
             excess: Vec::new(),
         })
-    }
-
-    /// For every pixel inside a lung, how many interquartile ranges it lies
-    /// above that lung's median (0 outside the lungs and below the median).
-    fn excess_of(&self, smooth: &[f32]) -> Vec<f32> {
-        let stats = |mask: &Mask| {
-            let values = sorted_under(smooth, mask);
-            let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
-            (at(0.5), (at(0.75) - at(0.25)).max(MIN_SPREAD))
-        };
-        let (mut right, mut left) = (stats(&self.right), stats(&self.left));
-        // An estimated lung's own statistics are the consolidation's.
-        match self.estimated {
-            Some(Lung::Right) => right = left,
-            Some(Lung::Left) => left = right,
-            None => {}
-        }
-        let mut excess = vec![0.0; smooth.len()];
-        for (mask, (median, spread)) in [(&self.right, right), (&self.left, left)] {
-            for (x, y) in mask.erode(OPACITY_RIM).points() {
-                let i = y * mask.width() + x;
-                excess[i] = ((smooth[i] - median) / spread).max(0.0);
-            }
-        }
-        excess
     }
 
     /// The body: the film less the air around it (the lungs, the

@@ -237,6 +237,14 @@ impl Mask {
         out
     }
 
+    /// The largest 4-connected component alone (empty where none is set).
+    pub fn largest_component(&self) -> Mask {
+        self.components()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Mask::empty(self.width, self.height))
+    }
+
     /// Whether any pixel within `margin` of the grid's edge is set.
     pub fn touches_border(&self, margin: usize) -> bool {
         self.points().any(|(x, y)| {
@@ -342,6 +350,8 @@ mod tests {
         let m = square(30, 2, 2, 4).or(&square(30, 10, 10, 8));
         let parts = m.components();
         assert_eq!(parts.iter().map(Mask::area).collect::<Vec<_>>(), [64, 16]);
+        assert_eq!(m.largest_component(), square(30, 10, 10, 8));
+        assert_eq!(Mask::empty(30, 30).largest_component(), Mask::empty(30, 30));
         let ring = square(30, 10, 10, 8).minus(&square(30, 12, 12, 4));
         assert_eq!(ring.filled(), square(30, 10, 10, 8));
         assert!(!ring.touches_border(1));

@@ -1,10 +1,11 @@
 //! The anatomy's parts and measures, apart from the search and the checks
-//! (`checks.rs`): the midline, the white-lung test, the bases levelled, the
-//! mediastinum between the lungs and the body around them.
+//! (`checks.rs`): the midline, the air around the body, the white-lung
+//! test, the bases levelled, the mediastinum between the lungs, the body
+//! around them and each lung's excess over its baseline (the opacity).
 
 use super::{
-    Mask, AIR_SHARE, AIR_SHARE_AWAY, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE,
-    SOFT_TISSUE_REACH, WHITE_QUANTILE,
+    Lung, Mask, AIR_SHARE, AIR_SHARE_AWAY, MAX_BASE_DROP, MEDIASTINUM_HALF_WIDTH, MIDLINE_TIE,
+    MIN_SPREAD, OPACITY_RIM, SOFT_TISSUE_REACH, WHITE_QUANTILE,
 };
 
 /// The values of `film` (on the mask's grid) under `mask`, in ascending
@@ -59,6 +60,13 @@ pub(super) fn body_around(smooth: &[f32], lungs: &Mask) -> Mask {
         }))
     };
     body_below(AIR_SHARE).and(&body_below(AIR_SHARE_AWAY).dilate(SOFT_TISSUE_REACH))
+}
+
+/// The air around the body before any lung is known: the areas of a
+/// smoothed, stretched `n x n` film darker than `floor` that reach its edge.
+pub(super) fn air_around(smooth: &[f32], n: usize, floor: f32) -> Mask {
+    let body = body(&Mask::from_fn(n, n, |x, y| smooth[y * n + x] < floor));
+    Mask::from_fn(n, n, |x, y| !body.get(x as isize, y as isize))
 }
 
 /// The film less the dark areas that reach its edge (the air around the
@@ -117,4 +125,35 @@ pub(super) fn midline(smooth: &[f32], n: usize) -> usize {
         .map(|m| m.0)
         .collect();
     plateau.get(plateau.len() / 2).copied().unwrap_or(n / 2)
+}
+
+/// For every pixel inside a lung of `smooth`, how many interquartile
+/// ranges it lies above that lung's median (0 outside the lungs and below
+/// the median); an `estimated` lung is measured against the other's.
+pub(super) fn excess(
+    smooth: &[f32],
+    right: &Mask,
+    left: &Mask,
+    estimated: Option<Lung>,
+) -> Vec<f32> {
+    let stats = |mask: &Mask| {
+        let values = sorted_under(smooth, mask);
+        let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+        (at(0.5), (at(0.75) - at(0.25)).max(MIN_SPREAD))
+    };
+    let (mut right_stats, mut left_stats) = (stats(right), stats(left));
+    // An estimated lung's own statistics are the consolidation's.
+    match estimated {
+        Some(Lung::Right) => right_stats = left_stats,
+        Some(Lung::Left) => left_stats = right_stats,
+        None => {}
+    }
+    let mut excess = vec![0.0; smooth.len()];
+    for (mask, (median, spread)) in [(right, right_stats), (left, left_stats)] {
+        for (x, y) in mask.erode(OPACITY_RIM).points() {
+            let i = y * mask.width() + x;
+            excess[i] = ((smooth[i] - median) / spread).max(0.0);
+        }
+    }
+    excess
 }

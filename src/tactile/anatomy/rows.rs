@@ -54,21 +54,32 @@ pub struct Valleys {
 }
 
 impl Valleys {
-    /// The valleys of every row of a `n x n` smoothed, stretched film in
-    /// `half`, searched out from the column `midline`; with `within`, only
+    /// The valleys of every row of a smoothed, stretched film in `half`,
+    /// searched out from the column `midline`, none with its floor in `air`
+    /// (the air around the body, on the film's grid); with `within`, only
     /// valleys whose floor lies that many columns from the midline (from,
     /// to).
     pub fn of(
         smooth: &[f32],
-        n: usize,
+        air: &Mask,
         midline: usize,
         half: Half,
         within: Option<(usize, usize)>,
     ) -> Valleys {
+        let n = air.width();
         Valleys {
             half,
             rows: (0..n)
-                .map(|y| valley(&smooth[y * n..(y + 1) * n], midline, half, within))
+                .map(|y| {
+                    let row = y * n..(y + 1) * n;
+                    valley(
+                        &smooth[row.clone()],
+                        &air.bits()[row],
+                        midline,
+                        half,
+                        within,
+                    )
+                })
                 .collect(),
         }
     }
@@ -203,6 +214,7 @@ fn overlaps(a: &Valley, b: &Valley) -> bool {
 /// the body is often darker than lung, but lies beyond the chest wall.
 pub(super) fn valley(
     row: &[f32],
+    air: &[bool],
     midline: usize,
     half: Half,
     within: Option<(usize, usize)>,
@@ -230,7 +242,15 @@ pub(super) fn valley(
     let mut candidates: Vec<(usize, Valley)> = Vec::new();
     for k in first..len - 1 {
         let v = profile[k];
-        let allowed = within.is_none_or(|(from, to)| (from..=to).contains(&k));
+        let column = match half {
+            Half::Left => midline - k,
+            Half::Right => midline + k,
+        };
+        // A floor in the air around the body (the dark gap between the
+        // chest and an arm, open to the film's edge) is no lung, however
+        // deep: next to it a hazy lung's shallower valley fell under half
+        // its depth and was passed over.
+        let allowed = within.is_none_or(|(from, to)| (from..=to).contains(&k)) && !air[column];
         if !(allowed && v <= profile[k - 1] && v < profile[k + 1]) {
             continue;
         }
@@ -304,13 +324,37 @@ mod tests {
             *v = 0.0;
         }
         row[4] = 0.7;
-        let v = valley(&row, 20, Half::Left, None).unwrap();
+        let v = valley(&row, &[false; 21], 20, Half::Left, None).unwrap();
         assert_eq!((v.start, v.end), (8, 14));
         assert!((v.depth - 0.6).abs() < 1e-6);
     }
 
     #[test]
+    fn a_valley_in_the_air_beside_the_chest_is_not_the_lung() {
+        // Midline at 0 (bright mediastinum), a hazy lung 10..=18, the
+        // chest wall 19..=22, the dark gap to an arm 23..=27 (deeper than
+        // the hazy lung by far), the arm 28..=31, air to the film's side.
+        let mut row = vec![0.9f32; 40];
+        row[10..=18].fill(0.45);
+        row[19..=22].fill(0.6);
+        row[23..=27].fill(0.0);
+        row[28..=31].fill(0.6);
+        row[32..].fill(0.0);
+        let mut air = vec![false; 40];
+        // Without the air around the body known, the gap is taken.
+        let gap = valley(&row, &air, 0, Half::Right, None).unwrap();
+        assert_eq!((gap.start, gap.end), (23, 27));
+        air[23..=27].fill(true);
+        air[32..].fill(true);
+        let lung = valley(&row, &air, 0, Half::Right, None).unwrap();
+        assert_eq!((lung.start, lung.end), (10, 18));
+    }
+
+    #[test]
     fn a_flat_row_has_no_valley() {
-        assert_eq!(valley(&[0.5; 40], 20, Half::Right, None), None);
+        assert_eq!(
+            valley(&[0.5; 40], &[false; 40], 20, Half::Right, None),
+            None
+        );
     }
 }

@@ -157,12 +157,23 @@ fn lungs_in_the_shoulders_at_the_films_side_or_starting_low_are_refused() {
         Anatomy::assemble(ellipse(44.0, 105.0, 30.0, 60.0), wide, midline, &film).unwrap_err(),
         AnatomyProblem::LungAtEdge(Lung::Left)
     );
-    // A right lung whose top runs out over the shoulder to the top corner.
-    let shoulder = Mask::from_fn(N, N, |x, y| (15..45).contains(&x) && (38..50).contains(&y));
+    // A right lung whose top runs out over the shoulder to the top corner
+    // (joined to its apex: a patch apart from it is dropped, below).
+    let shoulder = Mask::from_fn(N, N, |x, y| {
+        ((15..45).contains(&x) && (38..50).contains(&y))
+            || ((44..66).contains(&x) && (44..50).contains(&y))
+    });
     assert_eq!(
         Anatomy::assemble(right.or(&shoulder), left.clone(), midline, &film).unwrap_err(),
         AnatomyProblem::LungOverShoulder(Lung::Right)
     );
+    // The same right lung with a patch apart from it in the shoulder (a
+    // valley the chain or the mirror reached there): the lung is its
+    // largest piece, and the patch is not in it.
+    let patch = Mask::from_fn(N, N, |x, y| (15..35).contains(&x) && (10..25).contains(&y));
+    let apart = Anatomy::assemble(right.or(&patch), left.clone(), midline, &film)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(apart.right(), &right);
     // Beside the usual right lung, a left lung placed by its ellipse.
     let with_left = |cy, ry| {
         let left = ellipse(154.0, cy, 30.0, ry);
@@ -266,4 +277,17 @@ fn a_grey_background_away_from_the_body_is_air() {
     for x in [20, 204] {
         assert!(!anatomy.body().get(x, 200), "the background at column {x}");
     }
+}
+
+#[test]
+fn the_air_around_the_body_reaches_the_films_edge_and_a_dark_lung_does_not() {
+    // Lungs as dark as the air outside (a tightly exposed film): still
+    // inside the body, so not air; the corners are.
+    let film: Vec<f32> = phantom(&[])
+        .into_iter()
+        .map(|v| if v == 0.15 { 0.0 } else { v })
+        .collect();
+    let air = parts::air_around(&film, N, AIR_FLOOR);
+    assert!(air.get(3, 3) && air.get(220, 220));
+    assert!(!air.get(70, 105) && !air.get(154, 105) && !air.get(112, 105));
 }
