@@ -125,8 +125,11 @@ pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// diaphragm. (On the tuning films, the seven sets judged so far, 834
 /// normal and 751 pneumonia anatomies: no normal apex lower than 0.35; the
 /// 8 pneumonia "lungs" starting lower all wrong, low blocks or apices
-/// missed. The line leaves the normal films room.)
-pub const MAX_APEX: f32 = 0.40;
+/// missed. The line left the normal films room at 0.40. Later, of 591
+/// normal and 682 pneumonia anatomies shown on nine sets, the lowest
+/// normal apex was at 0.339 and the one pneumonia pair starting between
+/// 0.36 and 0.40 was low blocks, apices missed: hence 0.36.)
+pub const MAX_APEX: f32 = 0.36;
 /// The lungs' apices lie at about the same height: at most this share of
 /// the film apart. Further apart, one lung has climbed the chest wall into
 /// the shoulder or the neck, or the other has lost its apex. (On the same

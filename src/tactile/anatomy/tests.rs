@@ -179,15 +179,29 @@ fn lungs_in_the_shoulders_at_the_films_side_or_starting_low_are_refused() {
         let left = ellipse(154.0, cy, 30.0, ry);
         Anatomy::assemble(right.clone(), left, midline, &film)
     };
-    // A left lung starting below the upper 40 % of the film: its apex lost.
+    // A left lung starting below the upper 36 % of the film: its apex lost.
     assert_eq!(
         with_left(140.0, 45.0).unwrap_err(),
         AnatomyProblem::LungLow(Lung::Left)
     );
-    // Apices 42 rows apart (0.19 of the film), centres 30 (within 0.15):
-    // one lung up the chest wall, or the other's apex lost.
+    // Both lungs starting at 0.38 of the film, level with each other: low
+    // blocks with their apices missed.
+    let low = |cx| ellipse(cx, 130.0, 30.0, 45.0);
     assert_eq!(
-        with_left(135.0, 48.0).unwrap_err(),
+        Anatomy::assemble(low(70.0), low(154.0), midline, &film).unwrap_err(),
+        AnatomyProblem::LungLow(Lung::Right)
+    );
+    // Apices 42 rows apart (0.19 of the film), centres 30 (within 0.15),
+    // both in the upper 36 %: one lung up the chest wall, or the other's
+    // apex lost.
+    assert_eq!(
+        Anatomy::assemble(
+            ellipse(70.0, 95.0, 30.0, 60.0),
+            ellipse(154.0, 125.0, 30.0, 48.0),
+            midline,
+            &film
+        )
+        .unwrap_err(),
         AnatomyProblem::Misaligned
     );
     // 30 rows apart (0.13): a film, not a fault.
