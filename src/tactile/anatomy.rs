@@ -126,7 +126,7 @@ pub const MAX_CENTRE_OFFSET: f32 = 0.15;
 /// normal and 751 pneumonia anatomies: no normal apex lower than 0.35; the
 /// 8 pneumonia "lungs" starting lower all wrong, low blocks or apices
 /// missed. The line left the normal films room at 0.40. Later, of 591
-/// normal and 682 pneumonia anatomies shown on nine sets, the lowest
+/// normal and 682 pneumonia anatomies shown on eleven sets, the lowest
 /// normal apex was at 0.339 and the one pneumonia pair starting between
 /// 0.36 and 0.40 was low blocks, apices missed: hence 0.36.)
 pub const MAX_APEX: f32 = 0.36;
